@@ -1,0 +1,484 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The kernel entry: every system call comes here with the caller's "registers", takes the big
+ * kernel lock, and leaves with the reply in them (§2.2, §2.3).
+ *
+ * A Send/NBSend/Call on a kernel object is an invocation: the invoked CPtr and the extra-cap
+ * CPtrs are looked up (a failure is a cap fault, never an error), the label and message are
+ * decoded by the object's decoder, which either reports an error (Call only gets to see it)
+ * or performs the operation. This is also where invocations are counted and where an armed
+ * injected failure replaces one.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel.h"
+
+struct kernel_state ks = {.lock = PTHREAD_MUTEX_INITIALIZER};
+_Thread_local struct tcb *host_self;
+
+void kernel_lock(void)
+{
+    pthread_mutex_lock(&ks.lock);
+}
+
+void kernel_unlock(void)
+{
+    pthread_mutex_unlock(&ks.lock);
+}
+
+_Noreturn void model_panic(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("keel model: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    abort();
+}
+
+/* ---- Error details (§2.1) ---------------------------------------------------------------- */
+
+seL4_Error kerr_set(struct kerr *e, seL4_Error code)
+{
+    e->code = code;
+    e->len = 0;
+    return code;
+}
+
+static seL4_Error kerr_words(struct kerr *e, seL4_Error code, unsigned len, word_t w0, word_t w1)
+{
+    e->code = code;
+    e->len = len;
+    e->mr[0] = w0;
+    e->mr[1] = w1;
+    return code;
+}
+
+seL4_Error kerr_invalid_argument(struct kerr *e, word_t arg)
+{
+    return kerr_words(e, seL4_InvalidArgument, 1, arg, 0);
+}
+
+seL4_Error kerr_invalid_capability(struct kerr *e, word_t cap)
+{
+    return kerr_words(e, seL4_InvalidCapability, 1, cap, 0);
+}
+
+seL4_Error kerr_range(struct kerr *e, word_t min, word_t max)
+{
+    return kerr_words(e, seL4_RangeError, 2, min, max);
+}
+
+seL4_Error kerr_not_enough_memory(struct kerr *e, word_t available)
+{
+    return kerr_words(e, seL4_NotEnoughMemory, 1, available, 0);
+}
+
+/* The lookup-failure words starting at MR[at]; returns the total length. */
+static unsigned lookup_fault_words(word_t *mr, unsigned at, const struct lookup_fault *lf)
+{
+    mr[at] = lf->type;
+    switch (lf->type) {
+    case seL4_MissingCapability:
+        mr[at + 1] = lf->bits_left;
+        return at + 2;
+    case seL4_DepthMismatch:
+        mr[at + 1] = lf->bits_left;
+        mr[at + 2] = lf->bits_found;
+        return at + 3;
+    case seL4_GuardMismatch:
+        mr[at + 1] = lf->bits_left;
+        mr[at + 2] = lf->guard_found;
+        mr[at + 3] = lf->bits_found;
+        return at + 4;
+    default: /* InvalidRoot */
+        return at + 1;
+    }
+}
+
+seL4_Error kerr_failed_lookup(struct kerr *e, bool source, const struct lookup_fault *lf)
+{
+    e->code = seL4_FailedLookup;
+    e->mr[0] = source ? 1 : 0;
+    e->len = lookup_fault_words(e->mr, 1, lf);
+    return e->code;
+}
+
+seL4_Error kerr_missing_capability(struct kerr *e, bool source, word_t bits_left)
+{
+    struct lookup_fault lf = {.type = seL4_MissingCapability, .bits_left = bits_left};
+    return kerr_failed_lookup(e, source, &lf);
+}
+
+/* The details an injected failure carries: what the kernel's most common cause would leave. */
+static void injected_error(struct kerr *e, seL4_Error code)
+{
+    struct lookup_fault lf = {.type = seL4_InvalidRoot};
+    switch (code) {
+    case seL4_InvalidArgument:
+        kerr_invalid_argument(e, 0);
+        break;
+    case seL4_InvalidCapability:
+        kerr_invalid_capability(e, 0);
+        break;
+    case seL4_RangeError:
+        kerr_range(e, 0, 0);
+        break;
+    case seL4_FailedLookup:
+        kerr_failed_lookup(e, false, &lf);
+        break;
+    case seL4_NotEnoughMemory:
+        kerr_not_enough_memory(e, 0);
+        break;
+    default:
+        kerr_set(e, code);
+        break;
+    }
+}
+
+/* ---- Reading the caller's message ---------------------------------------------------------- */
+
+word_t inv_arg(const struct invocation *inv, unsigned i)
+{
+    return i < seL4_FastMessageRegisters ? inv->mr[i] : inv->buffer->msg[i];
+}
+
+seL4_IPCBuffer *tcb_lookup_ipc_buffer(struct tcb *t, bool is_receiver)
+{
+    struct cap frame = t->slots[TCB_BUFFER].cap;
+    if (frame.type != KEEL_MODEL_CAP_FRAME || (frame.flags & CAPF_DEVICE)) {
+        return NULL;
+    }
+    if (frame.rights != VM_READ_WRITE && (is_receiver || frame.rights != VM_READ_ONLY)) {
+        return NULL;
+    }
+    return phys_ptr(frame.paddr + (t->ipc_buffer & MASK(frame.size_bits)), sizeof(seL4_IPCBuffer));
+}
+
+seL4_IPCBuffer *tcb_ipc_buffer(struct tcb *t)
+{
+    return tcb_lookup_ipc_buffer(t, false);
+}
+
+/* Write a reply of `len` words: MR0..3 to registers, the rest to the IPC buffer if any. */
+void set_reply(struct tcb *t, struct syscall_regs *r, word_t label, const word_t *mr, unsigned len)
+{
+    seL4_IPCBuffer *buf = tcb_lookup_ipc_buffer(t, true);
+    unsigned n = len;
+    for (unsigned i = 0; i < len; i++) {
+        if (i < seL4_FastMessageRegisters) {
+            r->mr[i] = mr[i];
+        } else if (buf != NULL) {
+            buf->msg[i] = mr[i];
+        } else {
+            n = seL4_FastMessageRegisters;
+            break;
+        }
+    }
+    r->info = seL4_MessageInfo_new(label, 0, 0, n).words[0];
+    r->cptr_or_badge = 0;
+}
+
+/* ---- Cap faults (§2.3) ------------------------------------------------------------------- */
+
+static _Thread_local bool fault_pending;
+static _Thread_local keel_model_fault pending_fault;
+
+void cap_fault(struct tcb *t, const char *syscall, word_t cptr, bool in_recv,
+               const struct lookup_fault *lf)
+{
+    ks.counters.faults++;
+    if (thread_deliver_cap_fault(t, cptr, in_recv, lf)) {
+        return;
+    }
+    keel_model_fault *f = &pending_fault;
+    memset(f, 0, sizeof(*f));
+    f->syscall = syscall;
+    f->thread = t->name;
+    f->cptr = cptr;
+    f->in_recv_phase = in_recv;
+    word_t words[5];
+    unsigned n = lookup_fault_words(words, 0, lf);
+    for (unsigned i = 0; i < n && i < 4; i++) {
+        f->lookup[i] = words[i];
+    }
+    static const char *const failure[] = {"no failure", "invalid root", "missing capability",
+                                          "depth mismatch", "guard mismatch"};
+    (void)snprintf(f->message, sizeof(f->message),
+                   "cap fault in thread '%s': %s on CPtr %#llx failed to resolve (%s, bits left "
+                   "%llu)%s; the thread has no fault handler and stops",
+                   t->name, syscall, (unsigned long long)cptr,
+                   failure[lf->type < 5 ? lf->type : 0], (unsigned long long)lf->bits_left,
+                   in_recv ? " in the receive phase" : "");
+    fault_pending = true;
+}
+
+static void default_fault_hook(const keel_model_fault *fault, void *ctx)
+{
+    (void)ctx;
+    model_panic("%s", fault->message);
+}
+
+void keel_model_set_fault_hook(keel_model_fault_hook hook, void *ctx)
+{
+    kernel_lock();
+    ks.fault_hook = hook;
+    ks.fault_ctx = ctx;
+    kernel_unlock();
+}
+
+/* Called outside the kernel lock, after a syscall that stopped its thread with a fault. */
+static void report_pending_fault(void)
+{
+    if (!fault_pending) {
+        return;
+    }
+    fault_pending = false;
+    kernel_lock();
+    keel_model_fault_hook hook = ks.fault_hook != NULL ? ks.fault_hook : default_fault_hook;
+    void *ctx = ks.fault_ctx;
+    kernel_unlock();
+    hook(&pending_fault, ctx);
+    thread_stopped_by_fault();
+}
+
+/* ---- Invocations ----------------------------------------------------------------------------- */
+
+static bool is_kernel_object_invocation(struct cap c)
+{
+    switch ((keel_model_cap_type)c.type) {
+    case KEEL_MODEL_CAP_ENDPOINT:
+    case KEEL_MODEL_CAP_NOTIFICATION:
+    case KEEL_MODEL_CAP_REPLY:
+    case KEEL_MODEL_CAP_NULL:
+    case KEEL_MODEL_CAP_ZOMBIE:
+        return false;
+    default:
+        return true;
+    }
+}
+
+static seL4_Error decode_invocation(struct invocation *inv, struct kerr *e)
+{
+    switch ((keel_model_cap_type)inv->cap.type) {
+    case KEEL_MODEL_CAP_UNTYPED:
+        return decode_untyped_invocation(inv, e);
+    case KEEL_MODEL_CAP_CNODE:
+        return decode_cnode_invocation(inv, e);
+    case KEEL_MODEL_CAP_TCB:
+        return decode_tcb_invocation(inv, e);
+    case KEEL_MODEL_CAP_FRAME:
+    case KEEL_MODEL_CAP_PAGE_TABLE:
+    case KEEL_MODEL_CAP_PAGE_DIRECTORY:
+    case KEEL_MODEL_CAP_PDPT:
+    case KEEL_MODEL_CAP_PML4:
+    case KEEL_MODEL_CAP_ASID_CONTROL:
+    case KEEL_MODEL_CAP_ASID_POOL:
+        return decode_x86_mmu_invocation(inv, e);
+    case KEEL_MODEL_CAP_DOMAIN:
+    case KEEL_MODEL_CAP_IRQ_CONTROL:
+    case KEEL_MODEL_CAP_IRQ_HANDLER:
+    case KEEL_MODEL_CAP_IO_PORT_CONTROL:
+    case KEEL_MODEL_CAP_IO_PORT:
+        model_panic("thread '%s' invoked a %s cap (label %llu): IRQ, domain and IO port "
+                    "invocations are outside the model (docs/model.md)",
+                    inv->thread->name, keel_model_cap_type_name(inv->cap.type),
+                    (unsigned long long)inv->label);
+    default: /* null, zombie */
+        return kerr_invalid_capability(e, 0);
+    }
+}
+
+static const char *syscall_name(seL4_Syscall_ID sys)
+{
+    static const char *const names[] = {"seL4_Call",  "seL4_ReplyRecv", "seL4_Send",
+                                        "seL4_NBSend", "seL4_Recv",      "seL4_Reply",
+                                        "seL4_Yield", "seL4_NBRecv"};
+    return names[-sys - 1];
+}
+
+static void handle_invocation(struct tcb *t, struct syscall_regs *r, seL4_Syscall_ID sys)
+{
+    struct invocation inv = {0};
+    seL4_MessageInfo_t info = {{r->info}};
+    inv.thread = t;
+    inv.cptr = r->cptr_or_badge;
+    inv.label = seL4_MessageInfo_get_label(info);
+    inv.length = seL4_MessageInfo_get_length(info);
+    if (inv.length > seL4_MsgMaxLength) {
+        inv.length = seL4_MsgMaxLength;
+    }
+    memcpy(inv.mr, r->mr, sizeof(inv.mr));
+    inv.is_call = sys == seL4_SysCall;
+    inv.is_blocking = sys != seL4_SysNBSend;
+    inv.buffer = tcb_lookup_ipc_buffer(t, false);
+    if (inv.buffer == NULL && inv.length > seL4_FastMessageRegisters) {
+        inv.length = seL4_FastMessageRegisters;
+    }
+
+    struct lookup_fault lf;
+    if (!lookup_slot(t, inv.cptr, &inv.slot, &lf)) {
+        if (inv.is_blocking) {
+            cap_fault(t, syscall_name(sys), inv.cptr, false, &lf);
+        }
+        return;
+    }
+    inv.cap = inv.slot->cap;
+    if (inv.buffer != NULL) {
+        unsigned n = (unsigned)seL4_MessageInfo_get_extraCaps(info);
+        for (unsigned i = 0; i < n; i++) {
+            word_t cptr = inv.buffer->caps_or_badges[i];
+            if (!lookup_slot(t, cptr, &inv.extra_slot[i], &lf)) {
+                if (inv.is_blocking) {
+                    cap_fault(t, syscall_name(sys), cptr, false, &lf);
+                }
+                return;
+            }
+            inv.extra_cap[i] = inv.extra_slot[i]->cap;
+        }
+        inv.num_extra = n;
+    }
+
+    /* IPC through endpoints, notifications and reply caps is not an object invocation. */
+    if (!is_kernel_object_invocation(inv.cap) && !cap_is_null(inv.cap) &&
+        inv.cap.type != KEEL_MODEL_CAP_ZOMBIE) {
+        ipc_send(&inv, r, sys);
+        return;
+    }
+
+    struct kerr e = {0};
+    seL4_Error err;
+    ks.counters.invocations++;
+    if (inv.label < KEEL_MODEL_NUM_LABELS) {
+        ks.counters.by_label[inv.label]++;
+    }
+    if (ks.inject.armed && !ks.inject.fired &&
+        (ks.inject.label == KEEL_MODEL_ANY_LABEL || (word_t)ks.inject.label == inv.label) &&
+        --ks.inject.remaining == 0) {
+        ks.inject.fired = true;
+        injected_error(&e, ks.inject.error);
+        err = e.code;
+    } else {
+        err = decode_invocation(&inv, &e);
+    }
+    if (err != seL4_NoError) {
+        ks.counters.errors++;
+        if (inv.is_call) {
+            set_reply(t, r, err, e.mr, e.len);
+        }
+        return;
+    }
+    if (inv.is_call) {
+        if (inv.reply_len > 0) {
+            set_reply(t, r, 0, inv.reply, inv.reply_len);
+        } else {
+            r->info = 0;
+            r->cptr_or_badge = 0;
+        }
+    }
+}
+
+void kernel_syscall(seL4_Syscall_ID sys, struct syscall_regs *r)
+{
+    struct tcb *t = host_self;
+    if (t == NULL) {
+        model_panic("%s from a host thread that is not an seL4 thread of a booted world "
+                    "(call keel_model_boot() or sel4runtime_bootinfo() first)",
+                    sys >= seL4_SysNBRecv && sys <= seL4_SysCall ? syscall_name(sys) : "a syscall");
+    }
+    kernel_enter(t);
+    ks.counters.syscalls[-sys - 1]++;
+    switch (sys) {
+    case seL4_SysCall:
+    case seL4_SysSend:
+    case seL4_SysNBSend:
+        handle_invocation(t, r, sys);
+        break;
+    case seL4_SysRecv:
+    case seL4_SysNBRecv:
+        handle_recv(t, r, sys == seL4_SysRecv);
+        break;
+    case seL4_SysReply:
+        ipc_reply(t, r);
+        break;
+    case seL4_SysReplyRecv:
+        ipc_reply(t, r);
+        handle_recv(t, r, true);
+        break;
+    case seL4_SysYield:
+        thread_yield(t);
+        break;
+    default:
+        model_panic("unknown syscall %d", (int)sys);
+    }
+    kernel_reap();
+    kernel_exit(t);
+    report_pending_fault();
+}
+
+void handle_recv(struct tcb *t, struct syscall_regs *r, bool blocking)
+{
+    word_t cptr = r->cptr_or_badge;
+    struct cte *slot;
+    struct lookup_fault lf;
+    const char *name = blocking ? "seL4_Recv" : "seL4_NBRecv";
+    if (!lookup_slot(t, cptr, &slot, &lf)) {
+        cap_fault(t, name, cptr, true, &lf);
+        return;
+    }
+    ipc_recv(t, slot, slot->cap, r, blocking);
+}
+
+/* ---- Counters and injection -------------------------------------------------------------- */
+
+void keel_model_counters_get(keel_model_counters *out)
+{
+    kernel_lock();
+    *out = ks.counters;
+    kernel_unlock();
+}
+
+void keel_model_counters_reset(void)
+{
+    kernel_lock();
+    memset(&ks.counters, 0, sizeof(ks.counters));
+    kernel_unlock();
+}
+
+uint64_t keel_model_invocations(void)
+{
+    kernel_lock();
+    uint64_t n = ks.counters.invocations;
+    kernel_unlock();
+    return n;
+}
+
+void keel_model_inject_fail(uint64_t nth, long label, seL4_Error error)
+{
+    kernel_lock();
+    ks.inject.armed = nth > 0;
+    ks.inject.fired = false;
+    ks.inject.remaining = nth;
+    ks.inject.label = label;
+    ks.inject.error = error;
+    kernel_unlock();
+}
+
+void keel_model_inject_clear(void)
+{
+    kernel_lock();
+    memset(&ks.inject, 0, sizeof(ks.inject));
+    kernel_unlock();
+}
+
+bool keel_model_inject_fired(void)
+{
+    kernel_lock();
+    bool fired = ks.inject.fired;
+    kernel_unlock();
+    return fired;
+}

@@ -1,0 +1,7 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#pragma once
+
+/* Each part of `keel demo`; 0 on success. */
+int demo_run(void);
+int demo_bootinfo(unsigned long ram_mib);
+int demo_model(void);
