@@ -417,7 +417,9 @@ static void set_fill_descendants(struct slot_set *set, struct cte *parent)
         }
         set->slots[set->n++] = d;
     }
-    qsort(set->slots, set->n, sizeof(*set->slots), ptr_cmp);
+    if (set->n > 1) {
+        qsort(set->slots, set->n, sizeof(*set->slots), ptr_cmp);
+    }
 }
 
 static bool set_has(const struct slot_set *set, struct cte *slot)
