@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include "kernel/kcall.h"
+
+static seL4_Error account(keel_kstat_t *ks, seL4_Word label, seL4_Error err)
+{
+    ks->calls++;
+    if (err != seL4_NoError) {
+        ks->errors++;
+        ks->last.error = err;
+        ks->last.label = label;
+        for (int i = 0; i < 5; i++) {
+            ks->last.mr[i] = seL4_GetMR(i);
+        }
+    }
+    return err;
+}
+
+seL4_Error kc_retype(keel_kstat_t *ks, seL4_CPtr ut, seL4_Word type, seL4_Word size_bits,
+                     seL4_CNode root, seL4_Word node_index, seL4_Word node_depth,
+                     seL4_Word node_offset, seL4_Word num_objects)
+{
+    return account(ks, UntypedRetype,
+                   seL4_Untyped_Retype(ut, type, size_bits, root, node_index, node_depth,
+                                       node_offset, num_objects));
+}
+
+seL4_Error kc_revoke(keel_kstat_t *ks, seL4_CNode root, seL4_Word index, seL4_Uint8 depth)
+{
+    return account(ks, CNodeRevoke, seL4_CNode_Revoke(root, index, depth));
+}
+
+seL4_Error kc_delete(keel_kstat_t *ks, seL4_CNode root, seL4_Word index, seL4_Uint8 depth)
+{
+    return account(ks, CNodeDelete, seL4_CNode_Delete(root, index, depth));
+}
+
+seL4_Error kc_mint(keel_kstat_t *ks, seL4_CNode root, seL4_Word dest, seL4_Uint8 dest_depth,
+                   seL4_CNode src_root, seL4_Word src, seL4_Uint8 src_depth,
+                   seL4_CapRights_t rights, seL4_Word badge)
+{
+    return account(ks, CNodeMint,
+                   seL4_CNode_Mint(root, dest, dest_depth, src_root, src, src_depth, rights,
+                                   badge));
+}
+
+seL4_Error kc_copy(keel_kstat_t *ks, seL4_CNode root, seL4_Word dest, seL4_Uint8 dest_depth,
+                   seL4_CNode src_root, seL4_Word src, seL4_Uint8 src_depth,
+                   seL4_CapRights_t rights)
+{
+    return account(ks, CNodeCopy,
+                   seL4_CNode_Copy(root, dest, dest_depth, src_root, src, src_depth, rights));
+}
+
+seL4_Error kc_set_space(keel_kstat_t *ks, seL4_TCB tcb, seL4_Word fault_ep, seL4_CNode cspace,
+                        seL4_Word cspace_data, seL4_CPtr vspace, seL4_Word vspace_data)
+{
+    return account(ks, TCBSetSpace,
+                   seL4_TCB_SetSpace(tcb, fault_ep, cspace, cspace_data, vspace, vspace_data));
+}

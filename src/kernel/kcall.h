@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The seam between Keel and the kernel: the only functions in the library that call libsel4
+ * invocations. Each counts the call in a keel_kstat_t and, on error, keeps the kernel's error
+ * and detail words there, so a KEEL_EKERNEL can be explained.
+ */
+#pragma once
+
+#include <keel/error.h>
+
+seL4_Error kc_retype(keel_kstat_t *ks, seL4_CPtr ut, seL4_Word type, seL4_Word size_bits,
+                     seL4_CNode root, seL4_Word node_index, seL4_Word node_depth,
+                     seL4_Word node_offset, seL4_Word num_objects);
+seL4_Error kc_revoke(keel_kstat_t *ks, seL4_CNode root, seL4_Word index, seL4_Uint8 depth);
+seL4_Error kc_delete(keel_kstat_t *ks, seL4_CNode root, seL4_Word index, seL4_Uint8 depth);
+seL4_Error kc_mint(keel_kstat_t *ks, seL4_CNode root, seL4_Word dest, seL4_Uint8 dest_depth,
+                   seL4_CNode src_root, seL4_Word src, seL4_Uint8 src_depth,
+                   seL4_CapRights_t rights, seL4_Word badge);
+seL4_Error kc_copy(keel_kstat_t *ks, seL4_CNode root, seL4_Word dest, seL4_Uint8 dest_depth,
+                   seL4_CNode src_root, seL4_Word src, seL4_Uint8 src_depth,
+                   seL4_CapRights_t rights);
+seL4_Error kc_set_space(keel_kstat_t *ks, seL4_TCB tcb, seL4_Word fault_ep, seL4_CNode cspace,
+                        seL4_Word cspace_data, seL4_CPtr vspace, seL4_Word vspace_data);
