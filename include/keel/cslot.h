@@ -58,7 +58,7 @@ typedef struct keel_slot_dest {
 
 typedef struct keel_cslot_stats {
     uint64_t slots_free;     /* free, excluding the reserve */
-    uint64_t slots_taken;    /* handed out */
+    uint64_t slots_taken;    /* handed out (and the one holding the top CNode's cap) */
     uint64_t slots_total;    /* in the boot region and all leaves */
     size_t leaves;           /* leaf CNodes created */
     bool two_level;
@@ -77,6 +77,8 @@ typedef struct keel_cslot {
     bool two_level;
     bool growing;
     seL4_CPtr top;      /* the top CNode's cap, in the boot CNode (two-level only) */
+    seL4_CPtr top_block; /* ... and the untyped block it was made from */
+    uint64_t top_paddr;
     size_t next_leaf;   /* the next top slot to put a leaf in */
     seL4_CPtr reserve[KEEL_CSLOT_RESERVE]; /* first slots of reserved pairs */
     size_t num_reserve;

@@ -17,9 +17,14 @@
 
 void cte_set(struct cte *slot, struct cap c)
 {
-    ks.cap_count[slot->cap.type]--;
+    /* Empty slots are not counted: they come into existence uncounted, with their CNode. */
+    if (!cap_is_null(slot->cap)) {
+        ks.cap_count[slot->cap.type]--;
+    }
     slot->cap = c;
-    ks.cap_count[c.type]++;
+    if (!cap_is_null(c)) {
+        ks.cap_count[c.type]++;
+    }
 }
 
 static bool is_badged_type(struct cap c)

@@ -143,7 +143,30 @@ static keel_err_t make_two_level(keel_cslot_t *cs)
     }
     cs->two_level = true;
     cs->top = slot;
+    cs->top_block = top.cptr;
+    cs->top_paddr = top.paddr;
+    cs->taken++; /* the top CNode's slot is the allocator's own */
     return KEEL_OK;
+}
+
+/*
+ * Undo make_two_level (when the first leaf could not be made, so that a failed growth
+ * changes nothing): the thread's CSpace root goes back to the boot CNode and the top CNode's
+ * memory back to the untyped allocator. If the kernel refuses, the CSpace stays two-level,
+ * which is as valid.
+ */
+static void undo_two_level(keel_cslot_t *cs)
+{
+    if (kc_set_space(&cs->kstat, cs->tcb, cs->fault_ep, seL4_CapInitThreadCNode, 0, cs->vspace,
+                     0) != seL4_NoError) {
+        return;
+    }
+    cs->two_level = false;
+    keel_ut_block_t top = {cs->top_block, cs->top_paddr, cs->top_radix + seL4_SlotBits, false};
+    (void)keel_ut_free(cs->ut, &top, 0);
+    keel_arena_free(&cs->arena, cs->top, 1);
+    cs->taken--;
+    cs->top = seL4_CapNull;
 }
 
 /* Add one leaf CNode (and first make the CSpace two-level if it is not). */
@@ -158,8 +181,10 @@ static keel_err_t grow(keel_cslot_t *cs)
         return err;
     }
     cs->growing = true;
+    bool converted = false;
     if (!cs->two_level) {
         err = make_two_level(cs);
+        converted = err == KEEL_OK;
     }
     if (err == KEEL_OK) {
         keel_ut_block_t leaf;
@@ -176,6 +201,9 @@ static keel_err_t grow(keel_cslot_t *cs)
                 (void)keel_ut_free(cs->ut, &leaf, KEEL_UT_NO_DERIVED);
                 err = KEEL_EKERNEL;
             }
+        }
+        if (err != KEEL_OK && converted) {
+            undo_two_level(cs);
         }
     }
     cs->growing = false;

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include <keel/cslot.h>
+#include <keel/debug.h>
 #include <keel/kview.h>
 #include <keel/meta.h>
 #include <keel/untyped.h>

@@ -131,7 +131,8 @@ typedef struct keel_model_slot {
 size_t keel_model_cdt_children(seL4_CPtr parent, bool descendants, keel_model_slot *out,
                                size_t max);
 
-/* Live caps of a type, in every slot of the world (CNodes and TCB-internal slots). */
+/* Live caps of a type, in every slot of the world (CNodes and TCB-internal slots); empty
+ * slots are not counted (KEEL_MODEL_CAP_NULL gives 0). */
 size_t keel_model_cap_count(keel_model_cap_type type);
 
 /*
