@@ -5,3 +5,4 @@
 int demo_run(void);
 int demo_bootinfo(unsigned long ram_mib);
 int demo_model(void);
+int demo_alloc(void);

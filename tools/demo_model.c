@@ -131,6 +131,7 @@ int demo_model(void)
 int demo_run(void)
 {
     int rc = demo_model();
+    rc |= demo_alloc();
     keel_model_shutdown();
     return rc;
 }
