@@ -57,3 +57,37 @@ seL4_Error kc_set_space(keel_kstat_t *ks, seL4_TCB tcb, seL4_Word fault_ep, seL4
     return account(ks, TCBSetSpace,
                    seL4_TCB_SetSpace(tcb, fault_ep, cspace, cspace_data, vspace, vspace_data));
 }
+
+seL4_Error kc_tcb_suspend(keel_kstat_t *ks, seL4_TCB tcb)
+{
+    return account(ks, TCBSuspend, seL4_TCB_Suspend(tcb));
+}
+
+seL4_Error kc_tcb_unbind(keel_kstat_t *ks, seL4_TCB tcb)
+{
+    return account(ks, TCBUnbindNotification, seL4_TCB_UnbindNotification(tcb));
+}
+
+seL4_Error kc_page_unmap(keel_kstat_t *ks, seL4_CPtr frame)
+{
+    return account(ks, X86PageUnmap, seL4_X86_Page_Unmap(frame));
+}
+
+seL4_Error kc_page_map(keel_kstat_t *ks, seL4_CPtr frame, seL4_CPtr vspace, seL4_Word vaddr,
+                       seL4_CapRights_t rights)
+{
+    return account(ks, X86PageMap,
+                   seL4_X86_Page_Map(frame, vspace, vaddr, rights, seL4_X86_Default_VMAttributes));
+}
+
+seL4_Error kc_table_unmap(keel_kstat_t *ks, seL4_Word type, seL4_CPtr table)
+{
+    switch (type) {
+    case seL4_X86_PageTableObject:
+        return account(ks, X86PageTableUnmap, seL4_X86_PageTable_Unmap(table));
+    case seL4_X86_PageDirectoryObject:
+        return account(ks, X86PageDirectoryUnmap, seL4_X86_PageDirectory_Unmap(table));
+    default:
+        return account(ks, X86PDPTUnmap, seL4_X86_PDPT_Unmap(table));
+    }
+}

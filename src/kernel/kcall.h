@@ -19,5 +19,12 @@ seL4_Error kc_mint(keel_kstat_t *ks, seL4_CNode root, seL4_Word dest, seL4_Uint8
 seL4_Error kc_copy(keel_kstat_t *ks, seL4_CNode root, seL4_Word dest, seL4_Uint8 dest_depth,
                    seL4_CNode src_root, seL4_Word src, seL4_Uint8 src_depth,
                    seL4_CapRights_t rights);
+seL4_Error kc_tcb_suspend(keel_kstat_t *ks, seL4_TCB tcb);
+seL4_Error kc_tcb_unbind(keel_kstat_t *ks, seL4_TCB tcb);
+seL4_Error kc_page_unmap(keel_kstat_t *ks, seL4_CPtr frame);
+/* Unmap a page table, page directory or PDPT (by its object type). */
+seL4_Error kc_table_unmap(keel_kstat_t *ks, seL4_Word type, seL4_CPtr table);
+seL4_Error kc_page_map(keel_kstat_t *ks, seL4_CPtr frame, seL4_CPtr vspace, seL4_Word vaddr,
+                       seL4_CapRights_t rights);
 seL4_Error kc_set_space(keel_kstat_t *ks, seL4_TCB tcb, seL4_Word fault_ep, seL4_CNode cspace,
                         seL4_Word cspace_data, seL4_CPtr vspace, seL4_Word vspace_data);
