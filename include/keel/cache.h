@@ -10,10 +10,11 @@
  * untyped deletes every object, and its block and slots return to the layers below. The
  * untyped allocator asks caches to give back empty slabs before it refuses a request.
  *
- * Slab size policy: N = 256 objects (one retype), fewer when that would exceed 16 MiB, but
- * never fewer than 64 unless a single object is larger than 256 KiB; so a cold cache costs
- * at most 1/64 kernel call per object for every object of 256 KiB or less
- * (keel_cache_config_t.objs_per_slab overrides).
+ * Slab size policy: N = 256 objects (one retype); more for tiny objects, so that a slab is at
+ * least 16 KiB (1024 endpoints in 4 retypes) and its record stays a small share; fewer when a
+ * slab would exceed 16 MiB, but never fewer than 64 unless a single object is larger than
+ * 256 KiB. A cold cache thus costs at most 1/64 kernel call per object for every object of
+ * 256 KiB or less (keel_cache_config_t.objs_per_slab overrides).
  *
  * What freeing costs, by type (kernel calls):
  *   endpoint, notification, CNode      0   (a CNode must be empty: its owner deleted its caps)
@@ -27,8 +28,8 @@
  * comes back when its slab is given back): for an object in a state the kernel cannot reset,
  * e.g. an endpoint that threads may still be blocked on.
  *
- * Metadata per slab: a record and two bitmaps, 64 bytes + N/4 bytes, i.e. under 0.5 byte per
- * object for N = 256.
+ * Metadata per slab: a record of about 130 bytes and two bitmaps (three for frames) of N bits:
+ * 0.4 byte per object for 1024 endpoints, 0.8 for 256 larger objects.
  */
 #pragma once
 
@@ -80,7 +81,8 @@ typedef struct keel_cache_stats {
     uint64_t slabs, empty_slabs;
     uint64_t bytes;                  /* memory in slabs */
     uint64_t slots;
-    size_t meta_bytes;
+    size_t meta_bytes;               /* storage held */
+    size_t meta_used;                /* of which in slab records */
     uint64_t kernel_calls;
     uint64_t allocs, frees, slabs_made, slabs_given_back;
 } keel_cache_stats_t;

@@ -69,7 +69,8 @@ typedef struct keel_fpool_stats {
     uint64_t scrubbed_bytes;                                /* zeroed by the scrubber */
     uint64_t remade, given_back;                            /* pools */
     uint64_t kernel_calls;
-    size_t meta_bytes;
+    size_t meta_bytes; /* storage held */
+    size_t meta_used;  /* of which in pool records */
 } keel_fpool_stats_t;
 
 struct keel_fpool_pool; /* private */

@@ -18,6 +18,7 @@
 #include "core/assert.h"
 #include "kernel/kcall.h"
 
+#define SLAB_BYTES_MIN (16ull << 10)
 #define SLAB_BYTES_CAP (16ull << 20)
 #define MAX_SLAB_BITS  12 /* 4096 objects: a slot run stays inside one leaf CNode */
 
@@ -271,10 +272,15 @@ keel_err_t keel_cache_init(keel_cache_t *c, keel_ut_t *ut, keel_cslot_t *cs,
     if (config->objs_per_slab != 0) {
         c->slab_bits = (unsigned)__builtin_ctz(config->objs_per_slab);
     } else {
-        /* 256 objects, halved while a slab would exceed 16 MiB, but not below 64 for objects
-         * up to 256 KiB. */
+        /* 256 objects (one retype), but at least 16 KiB for tiny objects, so a slab's record
+         * is a small share of it; halved while a slab would exceed 16 MiB, but not below 64
+         * objects for objects up to 256 KiB. */
         unsigned bits = 8;
-        while (bits > 0 && (1ull << (bits + obj_bits)) > SLAB_BYTES_CAP && (bits > 6 || obj_bits > 18)) {
+        while (bits < MAX_SLAB_BITS && (1ull << (bits + obj_bits)) < SLAB_BYTES_MIN) {
+            bits++;
+        }
+        while (bits > 0 && (1ull << (bits + obj_bits)) > SLAB_BYTES_CAP &&
+               (bits > 6 || obj_bits > 18)) {
             bits--;
         }
         c->slab_bits = bits;
@@ -528,6 +534,7 @@ void keel_cache_stats(const keel_cache_t *c, keel_cache_stats_t *out)
     }
     out->live = c->live;
     out->meta_bytes = c->meta.bytes_given;
+    out->meta_used = c->meta.live * c->meta.rec_size;
     out->kernel_calls = c->kstat.calls;
     out->allocs = c->allocs;
     out->frees = c->frees;

@@ -400,6 +400,7 @@ void keel_fpool_stats(const keel_fpool_t *fp, keel_fpool_stats_t *out)
     out->given_back = fp->given_back;
     out->kernel_calls = fp->kstat.calls;
     out->meta_bytes = fp->meta.bytes_given;
+    out->meta_used = fp->meta.live * fp->meta.rec_size;
 }
 
 int keel_fpool_check(const keel_fpool_t *fp, const keel_kview_t *kview, const char **what)
