@@ -6,3 +6,4 @@ int demo_run(void);
 int demo_bootinfo(unsigned long ram_mib);
 int demo_model(void);
 int demo_alloc(void);
+int demo_objects(void);

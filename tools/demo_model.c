@@ -132,6 +132,7 @@ int demo_run(void)
 {
     int rc = demo_model();
     rc |= demo_alloc();
+    rc |= demo_objects();
     keel_model_shutdown();
     return rc;
 }
