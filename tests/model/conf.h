@@ -9,6 +9,7 @@
  *   EXPECT_OK(expr)                    expr returns seL4_NoError
  *   EXPECT_ERR(expr, code)             expr returns `code` (no detail words checked)
  *   EXPECT_ERR_MRS(expr, code, w...)   ... and MR0, MR1, ... are exactly w...
+ *   EXPECT_MRS(w...)                   MR0, MR1, ... are exactly w...
  *   EXPECT_CHILDREN(cptr, desc, c...)  the CDT children (or descendants) of cptr, in
  *                                      derivation order, are exactly the slots c...
  *   conf_cap(cptr)                     keel_model_cap(), which must resolve
@@ -67,6 +68,14 @@ static inline void conf_expect_mrs(const char *file, int line, const char *what,
         conf_expect_error(__FILE__, __LINE__, #expr, (seL4_Word)(expr), (seL4_Word)(code));        \
         const seL4_Word conf_mrs_[] = {__VA_ARGS__};                                               \
         conf_expect_mrs(__FILE__, __LINE__, #expr, conf_mrs_, CONF_ARRAY_LEN(conf_mrs_));          \
+    } while (0)
+
+/* MR0, MR1, ... (as the last failing stub left them) are exactly the given words. */
+#define EXPECT_MRS(...)                                                                            \
+    do {                                                                                           \
+        const seL4_Word conf_mrs_[] = {__VA_ARGS__};                                               \
+        conf_expect_mrs(__FILE__, __LINE__, "the last call", conf_mrs_,                            \
+                        CONF_ARRAY_LEN(conf_mrs_));                                                \
     } while (0)
 
 /* keel_model_cap() of a CPtr that must resolve. */
