@@ -241,6 +241,22 @@ static void full_depth_cptrs_through_two_levels(void **state)
     assert_int_equal(keel_model_cap_at(c2, 8, 4, &in), 0);
     assert_int_equal(in.type, KEEL_MODEL_CAP_ENDPOINT);
 
+    /* keel_model_cdt_children() names children by CPtrs of the current CSpace: each one
+     * resolves to the child (V's three endpoints: in C2[8], and root slots e+21, e+20). */
+    keel_model_slot kids[4];
+    assert_int_equal(keel_model_cdt_children(v, false, kids, 4), 3);
+    seL4_Word want_paddr[] = {conf_cap(v).paddr + 32, conf_cap(v).paddr + 16, conf_cap(v).paddr};
+    for (int i = 0; i < 3; i++) {
+        assert_int_not_equal(kids[i].cptr, 0);
+        keel_model_cap_info kid = conf_cap(kids[i].cptr);
+        assert_int_equal(kid.type, KEEL_MODEL_CAP_ENDPOINT);
+        assert_int_equal(kid.paddr, want_paddr[i]);
+    }
+    assert_int_equal(kids[0].index, 8);
+    assert_int_equal(kids[0].container, conf_cap(c2).paddr);
+    assert_false(kids[0].in_tcb);
+    assert_int_equal(kids[1].cptr, ROOT(e + 21));
+
     /* Lookup failures of the invoked CPtr are cap faults with the resolution's details. */
     seL4_CPtr wrong_guard = ROOT(t.s_guarded) | (6u << 4) | 7;
     EXPECT_CAP_FAULT(
