@@ -442,6 +442,53 @@ static void explicit_memory_map(void **state)
     MODEL_CHECK();
 }
 
+static void bootinfo_fields(void **state)
+{
+    (void)state;
+    /* §9.2 fields the qemu recording does not show. */
+    assert_int_equal(bi->extraLen, 4096);
+    assert_int_equal(bi->numIOPTLevels, ~0ul); /* no IOMMU */
+    assert_int_equal(bi->nodeID, 0);
+    assert_int_equal(bi->numNodes, 1);
+    assert_int_equal(bi->initThreadDomain, 0);
+    assert_int_equal(bi->sharedFrames.start, bi->sharedFrames.end);
+    assert_int_equal(bi->ioSpaceCaps.start, bi->ioSpaceCaps.end);
+    assert_int_equal(bi->extraBIPages.end - bi->extraBIPages.start, 1);
+    assert_int_equal(bi->userImageFrames.end - bi->userImageFrames.start, 1045);
+    assert_int_equal(bi->userImagePaging.end - bi->userImagePaging.start, 5);
+    /* The extra BootInfo frame starts with a padding header covering all of it. */
+    keel_model_cap_info x = conf_cap(bi->extraBIPages.start);
+    assert_int_equal(x.type, KEEL_MODEL_CAP_FRAME);
+    const seL4_BootInfoHeader *h = keel_model_phys(x.paddr, sizeof(*h));
+    assert_non_null(h);
+    assert_int_equal(h->id, SEL4_BOOTINFO_HEADER_PADDING);
+    assert_int_equal(h->len, bi->extraLen);
+    /* The image: consecutive frames mapped at consecutive addresses from 0x400000. */
+    keel_model_cap_info first = conf_cap(bi->userImageFrames.start);
+    for (seL4_Word i = 0; i < 1045; i++) {
+        keel_model_cap_info f = conf_cap(bi->userImageFrames.start + i);
+        assert_true(f.mapped);
+        assert_int_equal(f.vaddr, 0x400000 + 4096 * i);
+        assert_int_equal(f.paddr, first.paddr + 4096 * i);
+        assert_int_equal(f.rights, KEEL_MODEL_VM_READ_WRITE);
+        assert_false(f.device);
+    }
+    /* The untyped list: exactly `untyped` entries, each 16 B .. 2^47 B; the rest zero. */
+    seL4_Word n = bi->untyped.end - bi->untyped.start;
+    for (seL4_Word i = 0; i < CONFIG_MAX_NUM_BOOTINFO_UNTYPED_CAPS; i++) {
+        const seL4_UntypedDesc *d = &bi->untypedList[i];
+        if (i < n) {
+            assert_true(d->sizeBits >= seL4_MinUntypedBits && d->sizeBits <= seL4_MaxUntypedBits);
+        } else {
+            assert_int_equal(d->paddr | d->sizeBits | d->isDevice, 0);
+        }
+    }
+    /* Slot 8 (IOSpace) and the SMMU/SC/SMC slots are empty without those features. */
+    assert_true(conf_is_empty(seL4_CapIOSpace));
+    assert_int_equal(conf_cap(seL4_CapInitThreadASIDPool).type, KEEL_MODEL_CAP_ASID_POOL);
+    assert_int_equal(conf_cap(seL4_CapInitThreadVSpace).asid, 1);
+}
+
 static void reboot_and_shutdown(void **state)
 {
     (void)state;
@@ -488,6 +535,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(inspection_edge_cases, setup, teardown),
         cmocka_unit_test_setup_teardown(other_worlds, setup, teardown),
         cmocka_unit_test_setup_teardown(explicit_memory_map, setup, teardown),
+        cmocka_unit_test_setup_teardown(bootinfo_fields, setup, teardown),
         cmocka_unit_test_setup_teardown(reboot_and_shutdown, setup, teardown),
     };
     return cmocka_run_group_tests_name("model.model_api", tests, NULL, NULL);
