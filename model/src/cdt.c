@@ -11,13 +11,15 @@
  * This form makes revoke order (newest first), finality and "has children" true by
  * construction, costs two pointers per slot, and every operation below is O(1).
  *
- * Every write of a cap into a slot goes through cte_set(), which keeps the live-cap counts.
+ * Every write of a cap into a slot goes through cte_set(), which keeps the live-cap counts
+ * (of non-null caps only).
  */
 #include "kernel.h"
 
 void cte_set(struct cte *slot, struct cap c)
 {
-    /* Empty slots are not counted: they come into existence uncounted, with their CNode. */
+    /* An empty slot holds no cap: counting null caps here would only count writes (and wrap
+     * below zero), which keel_model_cap_count() and the leak check would then report. */
     if (!cap_is_null(slot->cap)) {
         ks.cap_count[slot->cap.type]--;
     }
