@@ -36,6 +36,14 @@ struct phys {
         paddr_t chunk;  /* chunk number + 1; 0 = empty */
         uint8_t *base;
     } dev[NUM_CHUNK_SLOTS];
+    struct span_map *spans; /* device ranges crossing a window boundary, mapped whole */
+};
+
+struct span_map {
+    struct span_map *next;
+    paddr_t start;
+    word_t len;
+    uint8_t *base;
 };
 
 static struct phys phys;
@@ -83,6 +91,12 @@ void phys_fini(void)
         if (phys.dev[i].chunk != 0) {
             munmap(phys.dev[i].base, BIT(CHUNK_BITS));
         }
+    }
+    while (phys.spans != NULL) {
+        struct span_map *s = phys.spans;
+        phys.spans = s->next;
+        munmap(s->base, s->len);
+        kfree(s, sizeof(*s));
     }
     if (phys.fd > 0) {
         close(phys.fd);
@@ -133,6 +147,29 @@ static uint8_t *device_chunk(paddr_t chunk)
                 NUM_CHUNK_SLOTS);
 }
 
+/* A range of device memory crossing a window boundary: one mapping of its own, kept (and
+ * reused for any range inside it) until the world shuts down. */
+static uint8_t *span_ptr(paddr_t p, word_t len)
+{
+    for (struct span_map *s = phys.spans; s != NULL; s = s->next) {
+        if (p >= s->start && p + len <= s->start + s->len) {
+            return s->base + (p - s->start);
+        }
+    }
+    paddr_t start = p & ~(PAGE - 1);
+    word_t bytes = ((p + len + PAGE - 1) & ~(PAGE - 1)) - start;
+    void *base = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, phys.fd,
+                      (off_t)start);
+    if (base == MAP_FAILED) {
+        model_panic("cannot map device memory at %#llx (%llu bytes): %s",
+                    (unsigned long long)start, (unsigned long long)bytes, strerror(errno));
+    }
+    struct span_map *s = kzalloc(sizeof(*s));
+    *s = (struct span_map){phys.spans, start, bytes, base};
+    phys.spans = s;
+    return s->base + (p - start);
+}
+
 void *phys_ptr(paddr_t p, word_t len)
 {
     if (len == 0 || p >= PADDR_TOP || len > PADDR_TOP - p) {
@@ -142,7 +179,7 @@ void *phys_ptr(paddr_t p, word_t len)
         return phys.ram + p;
     }
     if (p >> CHUNK_BITS != (p + len - 1) >> CHUNK_BITS) {
-        return NULL; /* a device range crossing a 1 GiB window: no single pointer */
+        return span_ptr(p, len);
     }
     return device_chunk(p >> CHUNK_BITS) + (p & MASK(CHUNK_BITS));
 }

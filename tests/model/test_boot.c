@@ -33,8 +33,9 @@ static void read_recording(struct recorded *r)
     memset(r, 0, sizeof(*r));
     while (fgets(line, sizeof(line), f) != NULL) {
         unsigned long idx, cap, paddr, bits, dev, a, b, c, d;
-        if (sscanf(line, "bootinfo: nodeID=%*u numNodes=%*u empty slots [%lu..%lu) untyped caps "
-                         "[%lu..%lu)",
+        if (sscanf(line,
+                   "bootinfo: nodeID=%*u numNodes=%*u empty slots [%lu..%lu) untyped caps "
+                   "[%lu..%lu)",
                    &a, &b, &c, &d) == 4) {
             r->empty_start = a;
             r->empty_end = b;

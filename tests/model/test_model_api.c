@@ -301,6 +301,17 @@ static void physical_memory(void **state)
     keel_model_cap_info ipc = conf_cap(seL4_CapInitThreadIPCBuffer);
     assert_ptr_equal(keel_model_phys(ipc.paddr, sizeof(seL4_IPCBuffer)), seL4_GetIPCBuffer());
     assert_true(keel_model_phys_is_zero(0x1ffd0000ul, 65536));
+    /* A device range crossing a 1 GiB window still has one pointer, sharing bytes with the
+     * pointers to its pages on either side. */
+    uint8_t *across = keel_model_phys(0x3ffff000ul, 0x2000);
+    assert_non_null(across);
+    uint8_t *below = keel_model_phys(0x3ffff000ul, 0x1000),
+            *above = keel_model_phys(0x40000000ul, 0x1000);
+    across[0xfff] = 0x11;
+    across[0x1000] = 0x22;
+    assert_int_equal(below[0xfff], 0x11);
+    assert_int_equal(above[0], 0x22);
+    assert_ptr_equal(keel_model_phys(0x3ffff800ul, 0x1000), across + 0x800); /* reused */
 }
 
 static void inspection_edge_cases(void **state)
