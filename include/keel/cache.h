@@ -74,7 +74,7 @@ typedef struct keel_cache_config {
     const keel_scrub_t *scrub;
 } keel_cache_config_t;
 
-struct keel_cache_slab; /* private */
+struct keel_link; /* private */
 
 typedef struct keel_cache_stats {
     uint64_t live, free, dead, dirty; /* objects */
@@ -102,7 +102,8 @@ typedef struct keel_cache {
     keel_meta_t meta;
     keel_kstat_t kstat;
     keel_treap_t slabs;
-    struct keel_cache_slab *partial, *full, *empty; /* slabs with free objects, none, all */
+    struct keel_link *partial, *full, *empty; /* slabs: some in use and some free, all in use,
+                                                 none in use */
     uint64_t live;
     uint64_t allocs, frees, slabs_made, slabs_given_back;
     keel_ut_reclaimer_t reclaimer;

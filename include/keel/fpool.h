@@ -73,7 +73,7 @@ typedef struct keel_fpool_stats {
     size_t meta_used;  /* of which in pool records */
 } keel_fpool_stats_t;
 
-struct keel_fpool_pool; /* private */
+struct keel_link; /* private */
 
 /* Fields private. */
 typedef struct keel_fpool {
@@ -84,7 +84,7 @@ typedef struct keel_fpool {
     keel_meta_t meta;
     keel_kstat_t kstat;
     keel_treap_t by_slot, by_paddr;
-    struct keel_fpool_pool *bins[KEEL_FPOOL_MAX_BITS + 2]; /* by largest free run; last: none */
+    struct keel_link *bins[KEEL_FPOOL_MAX_BITS + 2]; /* pools by largest free run; last: none */
     uint64_t pools, used, held, scrubbed, remade, given_back;
     keel_ut_reclaimer_t reclaimer;
 } keel_fpool_t;

@@ -16,6 +16,7 @@
 
 #include "alloc/slab.h"
 #include "core/assert.h"
+#include "core/list.h"
 #include "kernel/kcall.h"
 
 #define SLAB_BYTES_MIN (16ull << 10)
@@ -24,7 +25,7 @@
 
 typedef struct keel_cache_slab {
     keel_tnode_t node;
-    struct keel_cache_slab *next, *prev;
+    keel_link_t link; /* on partial, full or empty */
     struct slab_run run;
     uint32_t free, dead, dirty; /* objects in each state */
     uint64_t bits[];            /* free bits, dead bits, dirty bits */
@@ -120,7 +121,12 @@ static enum slab_list list_of(const keel_cache_t *c, const keel_cache_slab_t *s)
     return can_give(c, s) > 0 ? SLAB_PARTIAL : SLAB_FULL;
 }
 
-static keel_cache_slab_t **list_for(keel_cache_t *c, const keel_cache_slab_t *s)
+static keel_cache_slab_t *slab_of_link(keel_link_t *l)
+{
+    return l != NULL ? KEEL_CONTAINER(l, keel_cache_slab_t, link) : NULL;
+}
+
+static keel_link_t **list_for(keel_cache_t *c, const keel_cache_slab_t *s)
 {
     switch (list_of(c, s)) {
     case SLAB_EMPTY:
@@ -132,38 +138,15 @@ static keel_cache_slab_t **list_for(keel_cache_t *c, const keel_cache_slab_t *s)
     }
 }
 
-static void list_remove(keel_cache_slab_t **head, keel_cache_slab_t *s)
-{
-    if (s->prev != NULL) {
-        s->prev->next = s->next;
-    } else {
-        *head = s->next;
-    }
-    if (s->next != NULL) {
-        s->next->prev = s->prev;
-    }
-    s->next = s->prev = NULL;
-}
-
-static void list_push(keel_cache_slab_t **head, keel_cache_slab_t *s)
-{
-    s->prev = NULL;
-    s->next = *head;
-    if (*head != NULL) {
-        (*head)->prev = s;
-    }
-    *head = s;
-}
-
 /* Run `change` on a slab's counts, moving it to the list its new counts call for. */
 #define RELIST(c, s, change)                                                                    \
     do {                                                                                        \
-        keel_cache_slab_t **from_ = list_for((c), (s));                                         \
+        keel_link_t **from_ = list_for((c), (s));                                               \
         change;                                                                                 \
-        keel_cache_slab_t **to_ = list_for((c), (s));                                           \
+        keel_link_t **to_ = list_for((c), (s));                                                 \
         if (from_ != to_) {                                                                     \
-            list_remove(from_, (s));                                                            \
-            list_push(to_, (s));                                                                \
+            keel_list_remove(from_, &(s)->link);                                                \
+            keel_list_push(to_, &(s)->link);                                                    \
         }                                                                                       \
     } while (0)
 
@@ -226,7 +209,7 @@ static keel_err_t slab_make(keel_cache_t *c)
         bit_put(bitmap(s, c, FREE_BITS), i, true);
     }
     keel_treap_insert(&c->slabs, &s->node, run.first);
-    list_push(&c->empty, s);
+    keel_list_push(&c->empty, &s->link);
     c->slabs_made++;
     return KEEL_OK;
 }
@@ -240,7 +223,7 @@ static keel_err_t slab_give_back(keel_cache_t *c, keel_cache_slab_t *s)
     if (err != KEEL_OK) {
         return err;
     }
-    list_remove(&c->empty, s);
+    keel_list_remove(&c->empty, &s->link);
     keel_treap_remove(&c->slabs, &s->node);
     keel_meta_put(&c->meta, s);
     c->slabs_given_back++;
@@ -309,7 +292,7 @@ keel_err_t keel_cache_fini(keel_cache_t *c)
         return KEEL_EBUSY;
     }
     while (c->empty != NULL) {
-        keel_err_t err = slab_give_back(c, c->empty);
+        keel_err_t err = slab_give_back(c, slab_of_link(c->empty));
         if (err != KEEL_OK) {
             return err;
         }
@@ -359,23 +342,23 @@ static keel_err_t slab_remake(keel_cache_t *c, keel_cache_slab_t *s)
 static keel_err_t slab_to_use(keel_cache_t *c, keel_cache_slab_t **out)
 {
     if (c->partial != NULL) {
-        *out = c->partial;
+        *out = slab_of_link(c->partial);
         return KEEL_OK;
     }
-    for (keel_cache_slab_t *e = c->empty; e != NULL; e = e->next) {
-        if (can_give(c, e) > 0) {
-            *out = e;
+    for (keel_link_t *l = c->empty; l != NULL; l = l->next) {
+        if (can_give(c, slab_of_link(l)) > 0) {
+            *out = slab_of_link(l);
             return KEEL_OK;
         }
     }
     keel_err_t err;
     if (c->empty != NULL) {
-        keel_cache_slab_t *e = c->empty;
+        keel_cache_slab_t *e = slab_of_link(c->empty);
         err = slab_remake(c, e);
         *out = e;
     } else {
         err = slab_make(c);
-        *out = c->empty;
+        *out = slab_of_link(c->empty);
     }
     return err;
 }
@@ -513,7 +496,7 @@ keel_err_t keel_cache_free(keel_cache_t *c, seL4_CPtr obj, unsigned flags)
 size_t keel_cache_reap(keel_cache_t *c)
 {
     size_t n = 0;
-    while (c->empty != NULL && slab_give_back(c, c->empty) == KEEL_OK) {
+    while (c->empty != NULL && slab_give_back(c, slab_of_link(c->empty)) == KEEL_OK) {
         n++;
     }
     return n;
@@ -544,10 +527,10 @@ void keel_cache_stats(const keel_cache_t *c, keel_cache_stats_t *out)
 
 /* ---- Invariants ----------------------------------------------------------------------------- */
 
-static bool on_list(const keel_cache_slab_t *head, const keel_cache_slab_t *s)
+static bool on_list(const keel_link_t *head, const keel_cache_slab_t *s)
 {
     for (; head != NULL; head = head->next) {
-        if (head == s) {
+        if (head == &s->link) {
             return true;
         }
     }
@@ -561,16 +544,8 @@ int keel_cache_check(const keel_cache_t *c, const keel_kview_t *kview, const cha
         return -1;
     }
     uint64_t live = 0;
-    size_t listed = 0;
-    for (const keel_cache_slab_t *h = c->partial; h != NULL; h = h->next) {
-        listed++;
-    }
-    for (const keel_cache_slab_t *h = c->full; h != NULL; h = h->next) {
-        listed++;
-    }
-    for (const keel_cache_slab_t *h = c->empty; h != NULL; h = h->next) {
-        listed++;
-    }
+    size_t listed = keel_list_length(c->partial) + keel_list_length(c->full) +
+                    keel_list_length(c->empty);
     if (listed != c->slabs.count) {
         *what = "slabs on the lists differ from slabs in the index";
         return -1;
@@ -596,7 +571,7 @@ int keel_cache_check(const keel_cache_t *c, const keel_kview_t *kview, const cha
             *what = "a slab's counts differ from its bitmaps";
             return -1;
         }
-        const keel_cache_slab_t *heads[] = {c->empty, c->partial, c->full};
+        const keel_link_t *heads[] = {c->empty, c->partial, c->full};
         if (!on_list(heads[list_of(c, s)], s)) {
             *what = "a slab is on the wrong list";
             return -1;

@@ -19,6 +19,7 @@
 #include "alloc/slab.h"
 #include "core/assert.h"
 #include "core/fbuddy.h"
+#include "core/list.h"
 #include "kernel/kcall.h"
 
 #define DEFAULT_POOL_BITS 10u
@@ -26,7 +27,7 @@
 typedef struct keel_fpool_pool {
     keel_tnode_t by_slot; /* first: a by_slot node is the pool */
     keel_tnode_t by_paddr;
-    struct keel_fpool_pool *next, *prev; /* in its bin */
+    keel_link_t link; /* in its bin */
     struct slab_run run;
     keel_fbuddy_t buddy;
     uint32_t used, held;
@@ -77,28 +78,20 @@ static unsigned bin_of(const keel_fpool_t *fp, const keel_fpool_pool_t *p)
     return largest < 0 ? fp->pool_bits + 1 : (unsigned)largest;
 }
 
+static keel_fpool_pool_t *pool_of_link(keel_link_t *l)
+{
+    return l != NULL ? KEEL_CONTAINER(l, keel_fpool_pool_t, link) : NULL;
+}
+
 static void bin_remove(keel_fpool_t *fp, keel_fpool_pool_t *p)
 {
-    if (p->prev != NULL) {
-        p->prev->next = p->next;
-    } else {
-        fp->bins[p->bin] = p->next;
-    }
-    if (p->next != NULL) {
-        p->next->prev = p->prev;
-    }
-    p->next = p->prev = NULL;
+    keel_list_remove(&fp->bins[p->bin], &p->link);
 }
 
 static void bin_add(keel_fpool_t *fp, keel_fpool_pool_t *p)
 {
     p->bin = bin_of(fp, p);
-    p->prev = NULL;
-    p->next = fp->bins[p->bin];
-    if (p->next != NULL) {
-        p->next->prev = p;
-    }
-    fp->bins[p->bin] = p;
+    keel_list_push(&fp->bins[p->bin], &p->link);
 }
 
 static void rebin(keel_fpool_t *fp, keel_fpool_pool_t *p)
@@ -259,12 +252,13 @@ static keel_err_t pool_for(keel_fpool_t *fp, unsigned k, keel_fpool_pool_t **out
 {
     for (unsigned b = k; b <= fp->pool_bits; b++) {
         if (fp->bins[b] != NULL) {
-            *out = fp->bins[b];
+            *out = pool_of_link(fp->bins[b]);
             return KEEL_OK;
         }
     }
     /* Nothing free fits: a pool whose frames are all back (but held dirty) is remade. */
-    for (keel_fpool_pool_t *p = fp->bins[fp->pool_bits + 1]; p != NULL; p = p->next) {
+    for (keel_link_t *l = fp->bins[fp->pool_bits + 1]; l != NULL; l = l->next) {
+        keel_fpool_pool_t *p = pool_of_link(l);
         if (p->used == 0 && p->held > 0) {
             *out = p;
             return pool_remake(fp, p);
@@ -364,13 +358,14 @@ size_t keel_fpool_reap(keel_fpool_t *fp)
 {
     size_t n = 0;
     for (unsigned b = 0; b <= fp->pool_bits + 1; b++) {
-        keel_fpool_pool_t *p = fp->bins[b];
-        while (p != NULL) {
-            keel_fpool_pool_t *next = p->next;
+        keel_link_t *l = fp->bins[b];
+        while (l != NULL) {
+            keel_link_t *next = l->next;
+            keel_fpool_pool_t *p = pool_of_link(l);
             if (p->used == 0 && pool_give_back(fp, p) == KEEL_OK) {
                 n++;
             }
-            p = next;
+            l = next;
         }
     }
     return n;
@@ -412,7 +407,8 @@ int keel_fpool_check(const keel_fpool_t *fp, const keel_kview_t *kview, const ch
     }
     uint64_t used = 0, held = 0, binned = 0;
     for (unsigned b = 0; b <= fp->pool_bits + 1; b++) {
-        for (const keel_fpool_pool_t *p = fp->bins[b]; p != NULL; p = p->next) {
+        for (keel_link_t *l = fp->bins[b]; l != NULL; l = l->next) {
+            const keel_fpool_pool_t *p = pool_of_link(l);
             binned++;
             if (p->bin != b || bin_of(fp, p) != b) {
                 *what = "a pool is in the wrong bin";
