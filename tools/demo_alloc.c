@@ -14,17 +14,10 @@
 #include <sel4runtime.h>
 
 #include "demo.h"
+#include "host.h"
 
 static keel_cslot_t cs;
 static keel_ut_t ut;
-
-static keel_err_t grow(void *ctx, size_t min_bytes, void **mem, size_t *bytes)
-{
-    (void)ctx;
-    *bytes = min_bytes < 65536 ? 65536 : min_bytes;
-    *mem = calloc(1, *bytes); /* the demo's process exits afterwards; a root task maps frames */
-    return *mem != NULL ? KEEL_OK : KEEL_ENOMETA;
-}
 
 static uint64_t calls(void)
 {
@@ -54,12 +47,8 @@ static void show(const char *what, keel_err_t err, const keel_ut_block_t *b)
 
 int demo_alloc(void)
 {
-    seL4_BootInfo *bi = keel_model_boot(NULL);
-    keel_storage_t s = {.grow = grow};
     printf("\n== The allocation core: untyped buddy and slot allocator ==\n");
-    if (keel_cslot_init(&cs, bi, NULL, &s) != KEEL_OK || keel_ut_init(&ut, bi, &cs, &s) != KEEL_OK) {
-        return 1;
-    }
+    host_boot(NULL, NULL, &cs, &ut);
     keel_ut_block_t a, b, c, d, e, f;
     keel_err_t err;
     begin();

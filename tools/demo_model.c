@@ -11,6 +11,7 @@
 #include <sel4runtime.h>
 
 #include "demo.h"
+#include "host.h"
 
 static const char *const error_names[] = {
     "seL4_NoError",       "seL4_InvalidArgument", "seL4_InvalidCapability", "seL4_IllegalOperation",
@@ -134,5 +135,6 @@ int demo_run(void)
     rc |= demo_alloc();
     rc |= demo_objects();
     keel_model_shutdown();
+    host_release();
     return rc;
 }

@@ -13,14 +13,7 @@
 #include <keel/model.h>
 
 #include "demo.h"
-
-static keel_err_t grow(void *ctx, size_t min_bytes, void **mem, size_t *bytes)
-{
-    (void)ctx;
-    *bytes = min_bytes < 65536 ? 65536 : min_bytes;
-    *mem = calloc(1, *bytes);
-    return *mem != NULL ? KEEL_OK : KEEL_ENOMETA;
-}
+#include "host.h"
 
 /* Frames are zeroed before reuse; on the host the demo zeroes them directly (a root task
  * would use keel_scrub_window, mapping each frame in turn). */
@@ -48,12 +41,9 @@ static void row(const char *name, keel_cache_t *c)
 
 int demo_objects(void)
 {
-    seL4_BootInfo *bi = keel_model_boot(NULL);
-    keel_storage_t s = {.grow = grow};
     printf("\n== Object caches and frame pools ==\n");
-    if (keel_cslot_init(&cs, bi, NULL, &s) != KEEL_OK || keel_ut_init(&ut, bi, &cs, &s) != KEEL_OK) {
-        return 1;
-    }
+    host_boot(NULL, NULL, &cs, &ut);
+    keel_storage_t s = host_storage(64 * 1024);
     static keel_cache_t eps, ntfns, cnodes;
     keel_cache_config_t ce = {.name = "endpoints", .type = seL4_EndpointObject};
     keel_cache_config_t cn = {.name = "notifications", .type = seL4_NotificationObject};

@@ -14,65 +14,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <keel/cslot.h>
 #include <keel/model.h>
 #include <keel/untyped.h>
 
-static void *regions[4096];
-static size_t num_regions;
-
-static keel_err_t grow(void *ctx, size_t min_bytes, void **mem, size_t *bytes)
-{
-    (void)ctx;
-    size_t size = min_bytes < (1u << 20) ? (1u << 20) : min_bytes;
-    if (num_regions == sizeof(regions) / sizeof(regions[0]) || (*mem = calloc(1, size)) == NULL) {
-        return KEEL_ENOMETA;
-    }
-    regions[num_regions++] = *mem;
-    *bytes = size;
-    return KEEL_OK;
-}
-
-static void release(void)
-{
-    while (num_regions > 0) {
-        free(regions[--num_regions]);
-    }
-}
+#include "host.h"
 
 static seL4_BootInfo *bi;
 static keel_cslot_t cs;
 static keel_ut_t ut;
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
 static void boot(void)
 {
-    keel_model_shutdown();
-    release();
-    bi = keel_model_boot(NULL);
-    keel_storage_t s = {.grow = grow};
-    if (keel_cslot_init(&cs, bi, NULL, &s) != KEEL_OK || keel_ut_init(&ut, bi, &cs, &s) != KEEL_OK) {
-        fprintf(stderr, "bench: init failed\n");
-        exit(1);
-    }
+    bi = host_boot(NULL, NULL, &cs, &ut);
 }
-
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
 static uint64_t rnd(void)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
-
-static double now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
+    return host_rng(&rng);
 }
 
 static unsigned size_between(unsigned lo, unsigned hi)
@@ -113,7 +74,7 @@ static struct result churn(const char *name, size_t live, size_t pairs, unsigned
     r.cold_alloc_calls = (double)(keel_model_invocations() - c0) / (double)n;
     uint64_t alloc_calls = 0, free_calls = 0, handed_out = 0;
     keel_model_counters_reset();
-    double t0 = now_ns();
+    double t0 = host_now_ns();
     for (size_t i = 0; i < pairs; i++) {
         size_t k = rnd() % n;
         uint64_t c = keel_model_invocations();
@@ -127,7 +88,7 @@ static struct result churn(const char *name, size_t live, size_t pairs, unsigned
         }
         alloc_calls += keel_model_invocations() - c;
     }
-    double t1 = now_ns();
+    double t1 = host_now_ns();
     keel_model_counters counters;
     keel_model_counters_get(&counters);
     keel_ut_stats_t st;
@@ -152,7 +113,7 @@ static struct result device_mmio(size_t pages)
     keel_ut_block_t *blocks = calloc(pages, sizeof(*blocks));
     uint64_t calls = 0, first = 0;
     size_t n = 0;
-    double t0 = now_ns();
+    double t0 = host_now_ns();
     while (n < pages) {
         /* A random 4 KiB page of a device untyped below 4 GiB (where PCI BARs live). */
         const seL4_UntypedDesc *d;
@@ -169,7 +130,7 @@ static struct result device_mmio(size_t pages)
             first = calls;
         }
     }
-    double t1 = now_ns();
+    double t1 = host_now_ns();
     keel_ut_stats_t st;
     keel_ut_stats(&ut, &st);
     r.cold_alloc_calls = (double)first;
@@ -235,6 +196,6 @@ int main(void)
            "free, 2.99 slots and 222 B of metadata per object; a frame at a chosen physical\n"
            "address 6.5 calls (the first 37); splits 2 retypes per level, merges 2 deletes.\n");
     keel_model_shutdown();
-    release();
+    host_release();
     return 0;
 }

@@ -12,60 +12,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <keel/cache.h>
 #include <keel/fpool.h>
 #include <keel/model.h>
 
-static void *regions[8192];
-static size_t num_regions;
-
-static keel_err_t grow(void *ctx, size_t min_bytes, void **mem, size_t *bytes)
-{
-    (void)ctx;
-    size_t size = min_bytes < (1u << 16) ? (1u << 16) : min_bytes;
-    if (num_regions == sizeof(regions) / sizeof(regions[0]) || (*mem = calloc(1, size)) == NULL) {
-        return KEEL_ENOMETA;
-    }
-    regions[num_regions++] = *mem;
-    *bytes = size;
-    return KEEL_OK;
-}
+#include "host.h"
 
 static seL4_BootInfo *bi;
 static keel_cslot_t cs;
 static keel_ut_t ut;
+static uint64_t rng = 0x2545f4914f6cdd1dull;
 
 static void boot(void)
 {
-    keel_model_shutdown();
-    while (num_regions > 0) {
-        free(regions[--num_regions]);
-    }
-    bi = keel_model_boot(NULL);
-    keel_storage_t s = {.grow = grow};
-    if (keel_cslot_init(&cs, bi, NULL, &s) != KEEL_OK || keel_ut_init(&ut, bi, &cs, &s) != KEEL_OK) {
-        fprintf(stderr, "bench: init failed\n");
-        exit(1);
-    }
+    bi = host_boot(NULL, NULL, &cs, &ut);
 }
-
-static uint64_t rng = 0x2545f4914f6cdd1dull;
 
 static uint64_t rnd(void)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
-
-static double now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
+    return host_rng(&rng);
 }
 
 static uint64_t zeroed(void)
@@ -105,7 +71,7 @@ static struct row cache_churn(const char *name, seL4_Word type, seL4_Word size_b
     struct row r = {.name = name};
     keel_cache_t c;
     keel_cache_config_t cfg = {.name = name, .type = type, .size_bits = size_bits};
-    keel_storage_t s = {.grow = grow};
+    keel_storage_t s = host_storage(64 * 1024);
     keel_cache_init(&c, &ut, &cs, &cfg, &s);
     keel_cache_obj_t *objs = calloc(n, sizeof(*objs));
     uint64_t c0 = keel_model_invocations();
@@ -123,7 +89,7 @@ static struct row cache_churn(const char *name, seL4_Word type, seL4_Word size_b
     r.slots = (double)cst.slots_taken / (double)live;
     r.meta = ((double)st.meta_used + lower_meta()) / (double)live;
     uint64_t z0 = zeroed(), handed = 0, alloc_calls = 0, free_calls = 0;
-    double t0 = now_ns();
+    double t0 = host_now_ns();
     for (size_t i = 0; i < pairs; i++) {
         size_t k = rnd() % live;
         uint64_t x = keel_model_invocations();
@@ -134,7 +100,7 @@ static struct row cache_churn(const char *name, seL4_Word type, seL4_Word size_b
         alloc_calls += keel_model_invocations() - x;
         handed += 1ull << c.obj_bits;
     }
-    r.ns = (now_ns() - t0) / (2.0 * (double)pairs);
+    r.ns = (host_now_ns() - t0) / (2.0 * (double)pairs);
     r.warm_alloc = (double)alloc_calls / (double)pairs;
     r.warm_free = (double)free_calls / (double)pairs;
     r.zeroed_per_byte = (double)(zeroed() - z0) / (double)handed;
@@ -164,7 +130,7 @@ static struct row pool_churn(const char *name, bool scrub, unsigned max_k, size_
     struct row r = {.name = name};
     keel_fpool_t fp;
     keel_fpool_config_t cfg = {.scrub = scrub ? &scrubber : NULL};
-    keel_storage_t s = {.grow = grow};
+    keel_storage_t s = host_storage(64 * 1024);
     keel_fpool_init(&fp, &ut, &cs, &cfg, &s);
     keel_fpool_run_t *runs = calloc(n, sizeof(*runs));
     unsigned *ks = calloc(n, sizeof(*ks));
@@ -186,7 +152,7 @@ static struct row pool_churn(const char *name, bool scrub, unsigned max_k, size_
     r.meta = ((double)st.meta_used + lower_meta()) / (double)frames;
     uint64_t z0 = zeroed(), z_scrub0 = st.scrubbed_bytes, handed = 0, alloc_calls = 0,
              free_calls = 0, stranded = 0;
-    double t0 = now_ns();
+    double t0 = host_now_ns();
     const unsigned none = ~0u; /* a run whose reallocation was refused */
     uint64_t refused = 0;
     for (size_t i = 0; i < pairs; i++) {
@@ -216,7 +182,7 @@ static struct row pool_churn(const char *name, bool scrub, unsigned max_k, size_
         handed += (uint64_t)runs[j].count << 12;
     }
     r.refused = refused;
-    r.ns = (now_ns() - t0) / (2.0 * (double)pairs);
+    r.ns = (host_now_ns() - t0) / (2.0 * (double)pairs);
     keel_fpool_stats(&fp, &st);
     r.warm_alloc = (double)alloc_calls / (double)pairs;
     r.warm_free = (double)free_calls / (double)pairs;
@@ -276,8 +242,6 @@ int main(void)
            "object; 30 calls per endpoint alloc+free pair. CapBuddy: 4-5%% of contiguous\n"
            "requests stranded.\n");
     keel_model_shutdown();
-    while (num_regions > 0) {
-        free(regions[--num_regions]);
-    }
+    host_release();
     return 0;
 }

@@ -9,22 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <keel/fpool.h>
 #include <keel/model.h>
 
-static size_t meta_held;
-
-static keel_err_t grow(void *ctx, size_t min_bytes, void **mem, size_t *bytes)
-{
-    (void)ctx;
-    size_t size = min_bytes < (1u << 20) ? (1u << 20) : min_bytes;
-    *mem = calloc(1, size);
-    *bytes = size;
-    meta_held += size;
-    return *mem != NULL ? KEEL_OK : KEEL_ENOMETA;
-}
+#include "host.h"
 
 static long rss_kib(void)
 {
@@ -44,9 +33,7 @@ static long rss_kib(void)
 
 static double now_s(void)
 {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+    return host_now_ns() / 1e9;
 }
 
 static keel_cslot_t cs;
@@ -60,13 +47,12 @@ int main(int argc, char **argv)
     long rss0 = rss_kib();
     double t0 = now_s();
     keel_model_config config = {.ram_bytes = ram};
-    seL4_BootInfo *bi = keel_model_boot(&config);
-    double t_boot = now_s() - t0;
-    keel_storage_t s = {.grow = grow};
     keel_cslot_config_t cfg = {.top_radix = 12, .leaf_radix = 14};
+    seL4_BootInfo *bi = host_boot(&config, &cfg, &cs, &ut);
+    double t_boot = now_s() - t0;
+    keel_storage_t s = host_storage(1u << 20);
     keel_fpool_config_t pcfg = {0};
-    if (keel_cslot_init(&cs, bi, &cfg, &s) != KEEL_OK || keel_ut_init(&ut, bi, &cs, &s) != KEEL_OK ||
-        keel_fpool_init(&fp, &ut, &cs, &pcfg, &s) != KEEL_OK) {
+    if (keel_fpool_init(&fp, &ut, &cs, &pcfg, &s) != KEEL_OK) {
         fprintf(stderr, "scale: init failed\n");
         return 1;
     }
@@ -77,14 +63,12 @@ int main(int argc, char **argv)
     keel_fpool_run_t *runs = malloc(sizeof(*runs) * (target + 1));
     unsigned char *ks = malloc(target + 1);
     uint64_t rng = 0x853c49e6748fea9bull, frames = 0;
+    (void)bi;
     size_t n = 0;
     uint64_t c0 = keel_model_invocations();
     double t1 = now_s();
     while (frames < target) {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        unsigned k = (unsigned)(rng % 11);
+        unsigned k = (unsigned)(host_rng(&rng) % 11);
         while ((1ull << k) > target - frames) {
             k--;
         }
@@ -115,7 +99,7 @@ int main(int argc, char **argv)
            "%.1f MiB of storage held\n",
            (double)used_meta / (1 << 20), (double)ps.meta_used / (1 << 20),
            (double)(us.nodes * sizeof(keel_ut_node_t)) / (1 << 20),
-           (double)cst.meta_bytes / (1 << 20), (double)meta_held / (1 << 20));
+           (double)cst.meta_bytes / (1 << 20), (double)host_storage_bytes() / (1 << 20));
     printf("  = %.4f%% of the %.1f GiB managed (target <= 0.1%%); %.3f bytes per frame\n",
            100.0 * (double)used_meta / (double)(frames << 12), (double)(frames << 12) / (1 << 30),
            (double)used_meta / (double)frames);
@@ -146,5 +130,6 @@ int main(int argc, char **argv)
     free(runs);
     free(ks);
     keel_model_shutdown();
+    host_release();
     return err == KEEL_OK ? 0 : 1;
 }

@@ -12,37 +12,6 @@
 
 #include "alloc_test.h"
 
-struct world {
-    seL4_BootInfo *bi;
-    keel_cslot_t cs;
-    keel_ut_t ut;
-};
-
-static struct world w;
-
-static void boot(void)
-{
-    w.bi = model_test_boot(NULL);
-    keel_storage_t s = test_storage();
-    assert_int_equal(keel_cslot_init(&w.cs, w.bi, NULL, &s), KEEL_OK);
-    assert_int_equal(keel_ut_init(&w.ut, w.bi, &w.cs, &s), KEEL_OK);
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    boot();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    keel_model_shutdown();
-    test_storage_release();
-    return 0;
-}
-
 static void cache_check(const keel_cache_t *c)
 {
     keel_kview_t kv = test_kview();
@@ -50,14 +19,14 @@ static void cache_check(const keel_cache_t *c)
     if (keel_cache_check(c, &kv, &what) != 0) {
         fail_msg("keel_cache_check(%s): %s", c->name, what);
     }
-    ALLOC_CHECK(&w.ut, &w.cs);
+    ALLOC_CHECK(&aw.ut, &aw.cs);
 }
 
 static void make_cache(keel_cache_t *c, const char *name, seL4_Word type, seL4_Word size_bits)
 {
     keel_cache_config_t cfg = {.name = name, .type = type, .size_bits = size_bits};
     keel_storage_t s = test_storage();
-    assert_int_equal(keel_cache_init(c, &w.ut, &w.cs, &cfg, &s), KEEL_OK);
+    assert_int_equal(keel_cache_init(c, &aw.ut, &aw.cs, &cfg, &s), KEEL_OK);
 }
 
 static uint64_t calls(void)
@@ -110,7 +79,7 @@ static void endpoints_come_in_slabs_of_1024(void **state)
         assert_int_equal(keel_cache_free(&c, o[i].cptr, 0), KEEL_OK);
     }
     assert_int_equal(keel_cache_fini(&c), KEEL_OK);
-    ALLOC_CHECK(&w.ut, &w.cs);
+    ALLOC_CHECK(&aw.ut, &aw.cs);
 }
 
 static void slab_sizes_follow_the_policy(void **state)
@@ -122,10 +91,10 @@ static void slab_sizes_follow_the_policy(void **state)
     } expect[] = {
         {seL4_EndpointObject, 0, 1024},    /* 16 B each: at least 16 KiB */
         {seL4_NotificationObject, 0, 512}, /* 32 B each */
-        {seL4_CapTableObject, 4, 256},  /* 512 B each: 128 KiB slabs */
-        {seL4_CapTableObject, 12, 128}, /* 128 KiB each: 16 MiB slabs */
-        {seL4_UntypedObject, 16, 256},  /* 64 KiB: 16 MiB */
-        {seL4_UntypedObject, 18, 64},   /* 256 KiB: 16 MiB */
+        {seL4_CapTableObject, 4, 256},     /* 512 B each: 128 KiB slabs */
+        {seL4_CapTableObject, 12, 128},    /* 128 KiB each: 16 MiB slabs */
+        {seL4_UntypedObject, 16, 256},     /* 64 KiB: 16 MiB */
+        {seL4_UntypedObject, 18, 64},      /* 256 KiB: 16 MiB */
     };
     for (size_t i = 0; i < sizeof(expect) / sizeof(expect[0]); i++) {
         keel_cache_t c;
@@ -141,10 +110,10 @@ static void slab_sizes_follow_the_policy(void **state)
     keel_cache_t bad;
     keel_cache_config_t cfg = {.type = seL4_ObjectTypeCount};
     keel_storage_t s = test_storage();
-    assert_int_equal(keel_cache_init(&bad, &w.ut, &w.cs, &cfg, &s), KEEL_EINVAL);
+    assert_int_equal(keel_cache_init(&bad, &aw.ut, &aw.cs, &cfg, &s), KEEL_EINVAL);
     cfg = (keel_cache_config_t){.type = seL4_EndpointObject, .objs_per_slab = 100};
-    assert_int_equal(keel_cache_init(&bad, &w.ut, &w.cs, &cfg, &s), KEEL_EINVAL);
-    ALLOC_CHECK(&w.ut, &w.cs);
+    assert_int_equal(keel_cache_init(&bad, &aw.ut, &aw.cs, &cfg, &s), KEEL_EINVAL);
+    ALLOC_CHECK(&aw.ut, &aw.cs);
 }
 
 static void revoke_and_destroy(void **state)
@@ -157,9 +126,9 @@ static void revoke_and_destroy(void **state)
     assert_int_equal(keel_cache_alloc(&c, 0, &b), KEEL_OK);
     /* The owner hands out a badged copy; freeing with REVOKE deletes it (1 call). */
     seL4_CPtr copy;
-    assert_int_equal(keel_cslot_alloc(&w.cs, &copy), KEEL_OK);
-    assert_int_equal(seL4_CNode_Mint(keel_cslot_root(&w.cs), copy, keel_cslot_depth(&w.cs),
-                                     keel_cslot_root(&w.cs), a.cptr, keel_cslot_depth(&w.cs),
+    assert_int_equal(keel_cslot_alloc(&aw.cs, &copy), KEEL_OK);
+    assert_int_equal(seL4_CNode_Mint(keel_cslot_root(&aw.cs), copy, keel_cslot_depth(&aw.cs),
+                                     keel_cslot_root(&aw.cs), a.cptr, keel_cslot_depth(&aw.cs),
                                      seL4_AllRights, 42),
                      seL4_NoError);
     uint64_t before = calls();
@@ -168,7 +137,7 @@ static void revoke_and_destroy(void **state)
     keel_model_cap_info info;
     keel_model_cap(copy, &info);
     assert_int_equal(info.type, KEEL_MODEL_CAP_NULL);
-    keel_cslot_free(&w.cs, copy);
+    keel_cslot_free(&aw.cs, copy);
     /* Destroying deletes the endpoint itself: revoke + delete. */
     size_t eps = keel_model_object_count(seL4_EndpointObject);
     before = calls();
@@ -187,7 +156,7 @@ static void revoke_and_destroy(void **state)
     assert_int_equal(keel_model_object_count(seL4_EndpointObject), eps - 1024);
     TEST_PANIC(keel_cache_free(&c, b.cptr, 0)); /* gone with its slab */
     assert_int_equal(keel_cache_fini(&c), KEEL_OK);
-    ALLOC_CHECK(&w.ut, &w.cs);
+    ALLOC_CHECK(&aw.ut, &aw.cs);
 }
 
 static void contract_violations_are_loud(void **state)
@@ -215,9 +184,9 @@ static void untyped_objects_are_revoked_on_free(void **state)
     keel_cache_obj_t u;
     assert_int_equal(keel_cache_alloc(&c, 0, &u), KEEL_OK);
     seL4_CPtr first;
-    assert_int_equal(keel_cslot_alloc_range(&w.cs, 10, &first), KEEL_OK);
+    assert_int_equal(keel_cslot_alloc_range(&aw.cs, 10, &first), KEEL_OK);
     keel_slot_dest_t d;
-    keel_cslot_dest(&w.cs, first, &d);
+    keel_cslot_dest(&aw.cs, first, &d);
     assert_int_equal(seL4_Untyped_Retype(u.cptr, seL4_NotificationObject, 0, d.root, d.index,
                                          d.depth, d.offset, 10),
                      seL4_NoError);
@@ -226,7 +195,7 @@ static void untyped_objects_are_revoked_on_free(void **state)
     assert_int_equal(keel_cache_free(&c, u.cptr, 0), KEEL_OK);
     assert_int_equal(calls() - before, 1);
     assert_int_equal(keel_model_object_count(seL4_NotificationObject), n - 10);
-    keel_cslot_free_range(&w.cs, first, 10);
+    keel_cslot_free_range(&aw.cs, first, 10);
     cache_check(&c);
     assert_int_equal(keel_cache_fini(&c), KEEL_OK);
 }
@@ -253,18 +222,21 @@ static void constructors_and_destructors(void **state)
 {
     (void)state;
     keel_cache_t c;
-    keel_cache_config_t cfg = {.name = "ntfn", .type = seL4_NotificationObject,
-                               .objs_per_slab = 64, .ctor = count_ctor, .dtor = count_dtor};
+    keel_cache_config_t cfg = {.name = "ntfn",
+                               .type = seL4_NotificationObject,
+                               .objs_per_slab = 64,
+                               .ctor = count_ctor,
+                               .dtor = count_dtor};
     keel_storage_t s = test_storage();
-    assert_int_equal(keel_cache_init(&c, &w.ut, &w.cs, &cfg, &s), KEEL_OK);
+    assert_int_equal(keel_cache_init(&c, &aw.ut, &aw.cs, &cfg, &s), KEEL_OK);
     ctor_calls = dtor_calls = 0;
     ctor_fail_at = 10;
     keel_model_snapshot snap;
     keel_model_snapshot_take(&snap);
     keel_cache_obj_t o;
     assert_int_equal(keel_cache_alloc(&c, 0, &o), KEEL_ENOMEM); /* the 10th ctor fails */
-    assert_int_equal(dtor_calls, 9);                             /* the 9 made are undone */
-    keel_ut_compact(&w.ut);
+    assert_int_equal(dtor_calls, 9);                            /* the 9 made are undone */
+    keel_ut_compact(&aw.ut);
     LEAK_CHECK(&snap);
     ctor_calls = dtor_calls = 0;
     ctor_fail_at = -1;
@@ -295,17 +267,17 @@ static void empty_slabs_are_reaped_under_pressure(void **state)
     assert_int_equal(st.empty_slabs, 1);
     /* Take all other RAM (with the cache's reclaimer out of the way), so that the next
      * request can only be met by the cache's empty slab. */
-    keel_ut_remove_reclaimer(&w.ut, &c.reclaimer);
+    keel_ut_remove_reclaimer(&aw.ut, &c.reclaimer);
     keel_ut_block_t b;
     for (unsigned bits = 27; bits >= 12; bits--) {
-        while (keel_ut_alloc(&w.ut, bits, 0, &b) == KEEL_OK) {
+        while (keel_ut_alloc(&aw.ut, bits, 0, &b) == KEEL_OK) {
         }
     }
     keel_cache_stats(&c, &st);
     assert_int_equal(st.slabs, 1);
-    assert_int_equal(keel_ut_alloc(&w.ut, 20, 0, &b), KEEL_ENOMEM);
-    keel_ut_add_reclaimer(&w.ut, &c.reclaimer);
-    assert_int_equal(keel_ut_alloc(&w.ut, 20, 0, &b), KEEL_OK); /* via the reclaimer */
+    assert_int_equal(keel_ut_alloc(&aw.ut, 20, 0, &b), KEEL_ENOMEM);
+    keel_ut_add_reclaimer(&aw.ut, &c.reclaimer);
+    assert_int_equal(keel_ut_alloc(&aw.ut, 20, 0, &b), KEEL_OK); /* via the reclaimer */
     keel_cache_stats(&c, &st);
     assert_int_equal(st.slabs, 0);
     assert_int_equal(st.slabs_given_back, 1);
@@ -317,8 +289,26 @@ static void empty_slabs_are_reaped_under_pressure(void **state)
 
 static keel_cache_t fc;
 static keel_cache_obj_t held;
+static seL4_Word fc_type;
 
-typedef keel_err_t (*cache_op)(void);
+static void boot_with_cache(void)
+{
+    alloc_world_boot(NULL);
+    keel_cache_config_t cfg = {.name = "fail-at-n", .type = fc_type};
+    keel_storage_t s = test_storage();
+    assert_int_equal(keel_cache_init(&fc, &aw.ut, &aw.cs, &cfg, &s), KEEL_OK);
+}
+
+static void prep_one(void)
+{
+    assert_int_equal(keel_cache_alloc(&fc, 0, &held), KEEL_OK);
+}
+
+static void prep_one_back(void)
+{
+    prep_one();
+    assert_int_equal(keel_cache_free(&fc, held.cptr, 0), KEEL_OK);
+}
 
 static keel_err_t op_cold_alloc(void)
 {
@@ -340,56 +330,42 @@ static keel_err_t op_reap(void)
     return keel_cache_reap(&fc) == 1 ? KEEL_OK : KEEL_EKERNEL;
 }
 
-static void fail_at_n(const char *name, seL4_Word type, int prep, cache_op op)
+static void check_fc(void)
 {
-    for (uint64_t n = 1;; n++) {
-        boot();
-        keel_cache_config_t cfg = {.name = name, .type = type};
-        keel_storage_t s = test_storage();
-        assert_int_equal(keel_cache_init(&fc, &w.ut, &w.cs, &cfg, &s), KEEL_OK);
-        if (prep >= 1) {
-            assert_int_equal(keel_cache_alloc(&fc, 0, &held), KEEL_OK);
-        }
-        if (prep >= 2) {
-            assert_int_equal(keel_cache_free(&fc, held.cptr, 0), KEEL_OK);
-        }
-        keel_model_snapshot snap;
-        keel_model_snapshot_take(&snap);
-        keel_model_inject_fail(n, KEEL_MODEL_ANY_LABEL, seL4_NotEnoughMemory);
-        keel_err_t err = op();
-        bool fired = keel_model_inject_fired();
-        keel_model_inject_clear();
-        if (!fired) {
-            assert_int_equal(err, KEEL_OK);
-            cache_check(&fc);
-            print_message("%s: succeeds with %llu kernel calls\n", name, (unsigned long long)(n - 1));
-            keel_model_shutdown();
-            test_storage_release();
-            return;
-        }
-        assert_int_equal(err, KEEL_EKERNEL);
-        keel_ut_compact(&w.ut);
-        LEAK_CHECK(&snap);
-        cache_check(&fc);
-        assert_int_equal(op(), KEEL_OK); /* still usable */
-        cache_check(&fc);
-        keel_model_shutdown();
-        test_storage_release();
-    }
+    cache_check(&fc);
 }
 
 static void fail_at_n_every_operation(void **state)
 {
     (void)state;
-    keel_model_shutdown();
-    test_storage_release();
-    fail_at_n("alloc, cold (a new slab)", seL4_EndpointObject, 0, op_cold_alloc);
-    fail_at_n("alloc, cold (a notification slab: split + retype)", seL4_NotificationObject, 0,
-              op_cold_alloc);
-    fail_at_n("free with revoke", seL4_EndpointObject, 1, op_free_revoke);
-    fail_at_n("free with destroy", seL4_EndpointObject, 1, op_free_destroy);
-    fail_at_n("reap", seL4_EndpointObject, 2, op_reap);
-    boot();
+    static const struct {
+        fail_at_n_case_t c;
+        seL4_Word type;
+        uint64_t calls;
+    } cases[] = {
+        {{.name = "alloc, cold (1024 endpoints: 4 retypes)", .op = op_cold_alloc},
+         seL4_EndpointObject,
+         4},
+        {{.name = "alloc, cold (512 notifications: 2 retypes)", .op = op_cold_alloc},
+         seL4_NotificationObject,
+         2},
+        {{.name = "free with revoke", .prep = prep_one, .op = op_free_revoke},
+         seL4_EndpointObject,
+         1},
+        {{.name = "free with destroy", .prep = prep_one, .op = op_free_destroy},
+         seL4_EndpointObject,
+         2},
+        {{.name = "reap", .prep = prep_one_back, .op = op_reap}, seL4_EndpointObject, 1},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        fail_at_n_case_t c = cases[i].c;
+        fc_type = cases[i].type;
+        c.boot = boot_with_cache;
+        c.check = check_fc;
+        c.compact = true;
+        assert_int_equal(fail_at_n(&c), cases[i].calls);
+    }
+    alloc_world_boot(NULL);
 }
 
 /* ---- Differential test ---------------------------------------------------------------------- */
@@ -408,10 +384,10 @@ static void random_operations_match_a_set_of_live_objects(void **state)
     } live[MAX];
     size_t nlive = 0;
     for (int i = 0; i < CACHES; i++) {
-        keel_cache_config_t cfg = {.name = "prop", .type = types[i], .size_bits = 3,
-                                   .objs_per_slab = i == 2 ? 16 : 0};
+        keel_cache_config_t cfg = {
+            .name = "prop", .type = types[i], .size_bits = 3, .objs_per_slab = i == 2 ? 16 : 0};
         keel_storage_t s = test_storage();
-        assert_int_equal(keel_cache_init(&caches[i], &w.ut, &w.cs, &cfg, &s), KEEL_OK);
+        assert_int_equal(keel_cache_init(&caches[i], &aw.ut, &aw.cs, &cfg, &s), KEEL_OK);
     }
     uint64_t rng = test_seed(0xcafe);
     size_t destroyed = 0, reaped = 0;
@@ -430,7 +406,7 @@ static void random_operations_match_a_set_of_live_objects(void **state)
             live[nlive++].cache = ci;
         } else if (op < 97 && nlive > 0) {
             size_t k = test_rng(&rng) % nlive;
-            unsigned flags = test_rng(&rng) % 10 == 0 ? KEEL_CACHE_DESTROY
+            unsigned flags = test_rng(&rng) % 10 == 0  ? KEEL_CACHE_DESTROY
                              : test_rng(&rng) % 4 == 0 ? KEEL_CACHE_REVOKE
                                                        : 0;
             destroyed += flags == KEEL_CACHE_DESTROY;
@@ -464,30 +440,38 @@ static void random_operations_match_a_set_of_live_objects(void **state)
         cache_check(&caches[i]);
         assert_int_equal(keel_cache_fini(&caches[i]), KEEL_OK);
     }
-    keel_ut_compact(&w.ut);
+    keel_ut_compact(&aw.ut);
     keel_ut_stats_t st;
-    keel_ut_stats(&w.ut, &st);
+    keel_ut_stats(&aw.ut, &st);
     keel_cslot_stats_t cst;
-    keel_cslot_stats(&w.cs, &cst);
+    keel_cslot_stats(&aw.cs, &cst);
     /* Everything went back but the CNodes the CSpace grew by, which it keeps. */
     uint64_t cnodes = (cst.two_level ? 1u << 17 : 0) + ((uint64_t)cst.leaves << 17);
     assert_int_equal(st.ram_used, cnodes);
-    ALLOC_CHECK(&w.ut, &w.cs);
+    ALLOC_CHECK(&aw.ut, &aw.cs);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(endpoints_come_in_slabs_of_1024, setup, teardown),
-        cmocka_unit_test_setup_teardown(slab_sizes_follow_the_policy, setup, teardown),
-        cmocka_unit_test_setup_teardown(revoke_and_destroy, setup, teardown),
-        cmocka_unit_test_setup_teardown(contract_violations_are_loud, setup, teardown),
-        cmocka_unit_test_setup_teardown(untyped_objects_are_revoked_on_free, setup, teardown),
-        cmocka_unit_test_setup_teardown(constructors_and_destructors, setup, teardown),
-        cmocka_unit_test_setup_teardown(empty_slabs_are_reaped_under_pressure, setup, teardown),
-        cmocka_unit_test_setup_teardown(fail_at_n_every_operation, setup, teardown),
-        cmocka_unit_test_setup_teardown(random_operations_match_a_set_of_live_objects, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(endpoints_come_in_slabs_of_1024, alloc_world_setup,
+                                        alloc_world_teardown),
+        cmocka_unit_test_setup_teardown(slab_sizes_follow_the_policy, alloc_world_setup,
+                                        alloc_world_teardown),
+        cmocka_unit_test_setup_teardown(revoke_and_destroy, alloc_world_setup,
+                                        alloc_world_teardown),
+        cmocka_unit_test_setup_teardown(contract_violations_are_loud, alloc_world_setup,
+                                        alloc_world_teardown),
+        cmocka_unit_test_setup_teardown(untyped_objects_are_revoked_on_free, alloc_world_setup,
+                                        alloc_world_teardown),
+        cmocka_unit_test_setup_teardown(constructors_and_destructors, alloc_world_setup,
+                                        alloc_world_teardown),
+        cmocka_unit_test_setup_teardown(empty_slabs_are_reaped_under_pressure, alloc_world_setup,
+                                        alloc_world_teardown),
+        cmocka_unit_test_setup_teardown(fail_at_n_every_operation, alloc_world_setup,
+                                        alloc_world_teardown),
+        cmocka_unit_test_setup_teardown(random_operations_match_a_set_of_live_objects,
+                                        alloc_world_setup, alloc_world_teardown),
     };
     return cmocka_run_group_tests_name("alloc.cache", tests, NULL, NULL);
 }

@@ -13,14 +13,7 @@
 
 #include "alloc_test.h"
 
-struct world {
-    seL4_BootInfo *bi;
-    keel_cslot_t cs;
-    keel_ut_t ut;
-    keel_fpool_t fp;
-};
-
-static struct world w;
+static keel_fpool_t fp;
 static uint64_t scrub_calls;
 
 /* A scrubber that zeroes physical memory directly, as a DMA engine would. */
@@ -37,13 +30,21 @@ static const keel_scrub_t scrubber = {.scrub = phys_scrub};
 
 static void boot(bool with_scrubber)
 {
-    w.bi = model_test_boot(NULL);
+    alloc_world_boot(NULL);
     keel_storage_t s = test_storage();
-    assert_int_equal(keel_cslot_init(&w.cs, w.bi, NULL, &s), KEEL_OK);
-    assert_int_equal(keel_ut_init(&w.ut, w.bi, &w.cs, &s), KEEL_OK);
     keel_fpool_config_t cfg = {.scrub = with_scrubber ? &scrubber : NULL};
-    assert_int_equal(keel_fpool_init(&w.fp, &w.ut, &w.cs, &cfg, &s), KEEL_OK);
+    assert_int_equal(keel_fpool_init(&fp, &aw.ut, &aw.cs, &cfg, &s), KEEL_OK);
     scrub_calls = 0;
+}
+
+static void boot_scrubbed(void)
+{
+    boot(true);
+}
+
+static void boot_unscrubbed(void)
+{
+    boot(false);
 }
 
 static int setup(void **state)
@@ -53,29 +54,21 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    (void)state;
-    keel_model_shutdown();
-    test_storage_release();
-    return 0;
-}
-
 static void fpool_check(void)
 {
     keel_kview_t kv = test_kview();
     const char *what = NULL;
-    if (keel_fpool_check(&w.fp, &kv, &what) != 0) {
+    if (keel_fpool_check(&fp, &kv, &what) != 0) {
         fail_msg("keel_fpool_check: %s", what);
     }
-    ALLOC_CHECK(&w.ut, &w.cs);
+    ALLOC_CHECK(&aw.ut, &aw.cs);
 }
 
 static void assert_run(const keel_fpool_run_t *r, unsigned k)
 {
     assert_int_equal(r->count, 1u << k);
     assert_int_equal(r->paddr & ((1ull << (k + 12)) - 1), 0);
-    for (uint32_t i = 0; i < r->count; i += r->count > 8 ? r->count / 8 : 1) {
+    for (uint32_t i = 0; i<r->count; i += r->count> 8 ? r->count / 8 : 1) {
         seL4_X86_Page_GetAddress_t ga = seL4_X86_Page_GetAddress(r->first + i);
         assert_int_equal(ga.error, 0);
         assert_int_equal(ga.paddr, r->paddr + ((uint64_t)i << 12));
@@ -87,13 +80,13 @@ static void a_pool_is_1024_frames_in_4_retypes(void **state)
     (void)state;
     keel_fpool_run_t r;
     uint64_t before = keel_model_invocations();
-    assert_int_equal(keel_fpool_alloc(&w.fp, 0, 0, &r), KEEL_OK);
+    assert_int_equal(keel_fpool_alloc(&fp, 0, 0, &r), KEEL_OK);
     /* A 4 MiB block (the boot untyped at 0x400000 fits exactly) and 4 retypes of 256. */
     assert_int_equal(keel_model_invocations() - before, 4);
     assert_int_equal(r.paddr, 0x400000);
     assert_run(&r, 0);
     keel_fpool_stats_t st;
-    keel_fpool_stats(&w.fp, &st);
+    keel_fpool_stats(&fp, &st);
     assert_int_equal(st.pools, 1);
     assert_int_equal(st.frames, 1024);
     assert_int_equal(st.frames_used, 1);
@@ -102,17 +95,17 @@ static void a_pool_is_1024_frames_in_4_retypes(void **state)
     keel_fpool_run_t runs[10];
     for (unsigned k = 0; k < 9; k++) {
         before = keel_model_invocations();
-        assert_int_equal(keel_fpool_alloc(&w.fp, k, 0, &runs[k]), KEEL_OK);
+        assert_int_equal(keel_fpool_alloc(&fp, k, 0, &runs[k]), KEEL_OK);
         assert_int_equal(keel_model_invocations() - before, 0);
         assert_run(&runs[k], k);
     }
-    assert_true(keel_fpool_is_from_pool(&w.fp, runs[3].first + 7));
-    assert_false(keel_fpool_is_from_pool(&w.fp, seL4_CapInitThreadTCB));
+    assert_true(keel_fpool_is_from_pool(&fp, runs[3].first + 7));
+    assert_false(keel_fpool_is_from_pool(&fp, seL4_CapInitThreadTCB));
     for (unsigned k = 0; k < 9; k++) {
-        assert_int_equal(keel_fpool_free(&w.fp, runs[k].first, k, 0), KEEL_OK);
+        assert_int_equal(keel_fpool_free(&fp, runs[k].first, k, 0), KEEL_OK);
     }
-    assert_int_equal(keel_fpool_free(&w.fp, r.first, 0, 0), KEEL_OK);
-    assert_int_equal(keel_fpool_alloc(&w.fp, 11, 0, &r), KEEL_EINVAL);
+    assert_int_equal(keel_fpool_free(&fp, r.first, 0, 0), KEEL_OK);
+    assert_int_equal(keel_fpool_alloc(&fp, 11, 0, &r), KEEL_EINVAL);
     fpool_check();
 }
 
@@ -124,18 +117,18 @@ static void whole_pool_cycles_strand_nothing(void **state)
      * 32 of 1024 frames stay usable. Here the whole pool comes back every time. */
     for (int cycle = 0; cycle < 3; cycle++) {
         for (int i = 0; i < 1024; i++) {
-            assert_int_equal(keel_fpool_alloc(&w.fp, 0, 0, &small[i]), KEEL_OK);
+            assert_int_equal(keel_fpool_alloc(&fp, 0, 0, &small[i]), KEEL_OK);
         }
         for (int i = 0; i < 1024; i++) {
-            assert_int_equal(keel_fpool_free(&w.fp, small[(i * 389) % 1024].first, 0, 0), KEEL_OK);
+            assert_int_equal(keel_fpool_free(&fp, small[(i * 389) % 1024].first, 0, 0), KEEL_OK);
         }
         uint64_t before = keel_model_invocations();
-        assert_int_equal(keel_fpool_alloc(&w.fp, 10, KEEL_FPOOL_DIRTY_OK, &whole), KEEL_OK);
+        assert_int_equal(keel_fpool_alloc(&fp, 10, KEEL_FPOOL_DIRTY_OK, &whole), KEEL_OK);
         assert_int_equal(keel_model_invocations() - before, 0);
-        assert_int_equal(keel_fpool_free(&w.fp, whole.first, 10, 0), KEEL_OK);
+        assert_int_equal(keel_fpool_free(&fp, whole.first, 10, 0), KEEL_OK);
     }
     keel_fpool_stats_t st;
-    keel_fpool_stats(&w.fp, &st);
+    keel_fpool_stats(&fp, &st);
     assert_int_equal(st.pools, 1);
     assert_int_equal(st.largest_free_bits, 10);
     fpool_check();
@@ -145,23 +138,23 @@ static void frames_come_zeroed_to_every_owner(void **state)
 {
     (void)state;
     keel_fpool_run_t r, again;
-    assert_int_equal(keel_fpool_alloc(&w.fp, 2, 0, &r), KEEL_OK);
+    assert_int_equal(keel_fpool_alloc(&fp, 2, 0, &r), KEEL_OK);
     assert_int_equal(scrub_calls, 0); /* new frames are zero: nothing to scrub */
     assert_true(keel_model_phys_is_zero(r.paddr, 4 << 12));
     memset(keel_model_phys(r.paddr, 4 << 12), 0xa5, 4 << 12);
-    assert_int_equal(keel_fpool_free(&w.fp, r.first, 2, 0), KEEL_OK);
-    assert_int_equal(keel_fpool_alloc(&w.fp, 2, 0, &again), KEEL_OK);
+    assert_int_equal(keel_fpool_free(&fp, r.first, 2, 0), KEEL_OK);
+    assert_int_equal(keel_fpool_alloc(&fp, 2, 0, &again), KEEL_OK);
     assert_int_equal(again.paddr, r.paddr);
     assert_int_equal(scrub_calls, 4); /* each dirty frame once */
     assert_true(keel_model_phys_is_zero(again.paddr, 4 << 12));
     /* An owner that will overwrite the frames can have them dirty. */
     memset(keel_model_phys(again.paddr, 4 << 12), 0x5a, 4 << 12);
-    assert_int_equal(keel_fpool_free(&w.fp, again.first, 2, 0), KEEL_OK);
-    assert_int_equal(keel_fpool_alloc(&w.fp, 2, KEEL_FPOOL_DIRTY_OK, &again), KEEL_OK);
+    assert_int_equal(keel_fpool_free(&fp, again.first, 2, 0), KEEL_OK);
+    assert_int_equal(keel_fpool_alloc(&fp, 2, KEEL_FPOOL_DIRTY_OK, &again), KEEL_OK);
     assert_int_equal(scrub_calls, 4);
-    assert_int_equal(keel_fpool_free(&w.fp, again.first, 2, 0), KEEL_OK);
+    assert_int_equal(keel_fpool_free(&fp, again.first, 2, 0), KEEL_OK);
     keel_fpool_stats_t st;
-    keel_fpool_stats(&w.fp, &st);
+    keel_fpool_stats(&fp, &st);
     assert_int_equal(st.scrubbed_bytes, 4 << 12);
     fpool_check();
 }
@@ -169,30 +162,29 @@ static void frames_come_zeroed_to_every_owner(void **state)
 static void without_a_scrubber_the_kernel_zeroes(void **state)
 {
     (void)state;
-    keel_model_shutdown();
-    test_storage_release();
+    alloc_world_shutdown();
     boot(false);
     keel_fpool_run_t r;
-    assert_int_equal(keel_fpool_alloc(&w.fp, 10, 0, &r), KEEL_OK);
+    assert_int_equal(keel_fpool_alloc(&fp, 10, 0, &r), KEEL_OK);
     memset(keel_model_phys(r.paddr, 1 << 22), 0x77, 1 << 22);
-    assert_int_equal(keel_fpool_free(&w.fp, r.first, 10, 0), KEEL_OK);
+    assert_int_equal(keel_fpool_free(&fp, r.first, 10, 0), KEEL_OK);
     keel_fpool_stats_t st;
-    keel_fpool_stats(&w.fp, &st);
+    keel_fpool_stats(&fp, &st);
     assert_int_equal(st.frames_held, 1024); /* dirty, out of circulation */
     keel_model_counters c0, c1;
     keel_model_counters_get(&c0);
     uint64_t before = keel_model_invocations();
-    assert_int_equal(keel_fpool_alloc(&w.fp, 0, 0, &r), KEEL_OK);
+    assert_int_equal(keel_fpool_alloc(&fp, 0, 0, &r), KEEL_OK);
     /* The pool was remade in place: 1 revoke + 4 retypes, and the kernel zeroed 4 MiB. */
     assert_int_equal(keel_model_invocations() - before, 5);
     keel_model_counters_get(&c1);
     assert_int_equal(c1.bytes_zeroed - c0.bytes_zeroed, 1 << 22);
     assert_true(keel_model_phys_is_zero(r.paddr, 1 << 22));
-    keel_fpool_stats(&w.fp, &st);
+    keel_fpool_stats(&fp, &st);
     assert_int_equal(st.remade, 1);
     assert_int_equal(st.frames_held, 0);
     assert_int_equal(st.pools, 1);
-    assert_int_equal(keel_fpool_free(&w.fp, r.first, 0, 0), KEEL_OK);
+    assert_int_equal(keel_fpool_free(&fp, r.first, 0, 0), KEEL_OK);
     fpool_check();
 }
 
@@ -201,15 +193,15 @@ static void frames_at_a_physical_address(void **state)
     (void)state;
     keel_fpool_run_t r, s;
     /* No pool covers 0x1000000 yet: one is made at the 4 MiB block containing it. */
-    assert_int_equal(keel_fpool_alloc_at(&w.fp, 0x1123000, 0, 0, &r), KEEL_OK);
+    assert_int_equal(keel_fpool_alloc_at(&fp, 0x1123000, 0, 0, &r), KEEL_OK);
     assert_int_equal(r.paddr, 0x1123000);
     assert_run(&r, 0);
-    assert_int_equal(keel_fpool_alloc_at(&w.fp, 0x1120000, 2, 0, &s), KEEL_EBUSY);
-    assert_int_equal(keel_fpool_alloc_at(&w.fp, 0x1124000, 2, 0, &s), KEEL_OK);
-    assert_int_equal(keel_fpool_alloc_at(&w.fp, 0x1126000, 2, 0, &s), KEEL_EINVAL);
-    assert_int_equal(keel_fpool_alloc_at(&w.fp, 0x900000, 0, 0, &s), KEEL_ENOENT); /* kernel's */
+    assert_int_equal(keel_fpool_alloc_at(&fp, 0x1120000, 2, 0, &s), KEEL_EBUSY);
+    assert_int_equal(keel_fpool_alloc_at(&fp, 0x1124000, 2, 0, &s), KEEL_OK);
+    assert_int_equal(keel_fpool_alloc_at(&fp, 0x1126000, 2, 0, &s), KEEL_EINVAL);
+    assert_int_equal(keel_fpool_alloc_at(&fp, 0x900000, 0, 0, &s), KEEL_ENOENT); /* kernel's */
     keel_fpool_stats_t st;
-    keel_fpool_stats(&w.fp, &st);
+    keel_fpool_stats(&fp, &st);
     assert_int_equal(st.pools, 1);
     fpool_check();
 }
@@ -218,21 +210,21 @@ static void copies_are_revoked_on_request(void **state)
 {
     (void)state;
     keel_fpool_run_t r;
-    assert_int_equal(keel_fpool_alloc(&w.fp, 1, 0, &r), KEEL_OK);
+    assert_int_equal(keel_fpool_alloc(&fp, 1, 0, &r), KEEL_OK);
     seL4_CPtr copy;
-    assert_int_equal(keel_cslot_alloc(&w.cs, &copy), KEEL_OK);
-    assert_int_equal(seL4_CNode_Copy(keel_cslot_root(&w.cs), copy, keel_cslot_depth(&w.cs),
-                                     keel_cslot_root(&w.cs), r.first + 1, keel_cslot_depth(&w.cs),
+    assert_int_equal(keel_cslot_alloc(&aw.cs, &copy), KEEL_OK);
+    assert_int_equal(seL4_CNode_Copy(keel_cslot_root(&aw.cs), copy, keel_cslot_depth(&aw.cs),
+                                     keel_cslot_root(&aw.cs), r.first + 1, keel_cslot_depth(&aw.cs),
                                      seL4_AllRights),
                      seL4_NoError);
     uint64_t before = keel_model_invocations();
-    assert_int_equal(keel_fpool_free(&w.fp, r.first, 1, KEEL_FPOOL_REVOKE), KEEL_OK);
+    assert_int_equal(keel_fpool_free(&fp, r.first, 1, KEEL_FPOOL_REVOKE), KEEL_OK);
     assert_int_equal(keel_model_invocations() - before, 2);
     keel_model_cap_info info;
     keel_model_cap(copy, &info);
     assert_int_equal(info.type, KEEL_MODEL_CAP_NULL);
-    keel_cslot_free(&w.cs, copy);
-    TEST_PANIC(keel_fpool_free(&w.fp, r.first, 1, 0)); /* double free */
+    keel_cslot_free(&aw.cs, copy);
+    TEST_PANIC(keel_fpool_free(&fp, r.first, 1, 0)); /* double free */
     fpool_check();
 }
 
@@ -240,19 +232,19 @@ static void free_pools_go_back_under_pressure(void **state)
 {
     (void)state;
     keel_fpool_run_t r;
-    assert_int_equal(keel_fpool_alloc(&w.fp, 10, 0, &r), KEEL_OK);
-    assert_int_equal(keel_fpool_free(&w.fp, r.first, 10, 0), KEEL_OK);
-    keel_ut_remove_reclaimer(&w.ut, &w.fp.reclaimer);
+    assert_int_equal(keel_fpool_alloc(&fp, 10, 0, &r), KEEL_OK);
+    assert_int_equal(keel_fpool_free(&fp, r.first, 10, 0), KEEL_OK);
+    keel_ut_remove_reclaimer(&aw.ut, &fp.reclaimer);
     keel_ut_block_t b;
     for (unsigned bits = 27; bits >= 12; bits--) {
-        while (keel_ut_alloc(&w.ut, bits, 0, &b) == KEEL_OK) {
+        while (keel_ut_alloc(&aw.ut, bits, 0, &b) == KEEL_OK) {
         }
     }
-    assert_int_equal(keel_ut_alloc(&w.ut, 22, 0, &b), KEEL_ENOMEM);
-    keel_ut_add_reclaimer(&w.ut, &w.fp.reclaimer);
-    assert_int_equal(keel_ut_alloc(&w.ut, 22, 0, &b), KEEL_OK);
+    assert_int_equal(keel_ut_alloc(&aw.ut, 22, 0, &b), KEEL_ENOMEM);
+    keel_ut_add_reclaimer(&aw.ut, &fp.reclaimer);
+    assert_int_equal(keel_ut_alloc(&aw.ut, 22, 0, &b), KEEL_OK);
     keel_fpool_stats_t st;
-    keel_fpool_stats(&w.fp, &st);
+    keel_fpool_stats(&fp, &st);
     assert_int_equal(st.pools, 0);
     assert_int_equal(st.given_back, 1);
     fpool_check();
@@ -262,83 +254,74 @@ static void free_pools_go_back_under_pressure(void **state)
 
 static keel_fpool_run_t held;
 
-typedef keel_err_t (*fp_op)(void);
+static void prep_run(void)
+{
+    assert_int_equal(keel_fpool_alloc(&fp, 3, 0, &held), KEEL_OK);
+}
+
+static void prep_pool_back(void)
+{
+    assert_int_equal(keel_fpool_alloc(&fp, 10, 0, &held), KEEL_OK);
+    assert_int_equal(keel_fpool_free(&fp, held.first, 10, 0), KEEL_OK);
+}
 
 static keel_err_t op_new_pool(void)
 {
-    return keel_fpool_alloc(&w.fp, 3, 0, &held);
+    return keel_fpool_alloc(&fp, 3, 0, &held);
 }
 
 static keel_err_t op_new_pool_at(void)
 {
-    return keel_fpool_alloc_at(&w.fp, 0x10000000 + (5 << 22), 0, 0, &held);
+    return keel_fpool_alloc_at(&fp, 0x10000000 + (5 << 22), 0, 0, &held);
 }
 
 static keel_err_t op_free_revoke(void)
 {
-    return keel_fpool_free(&w.fp, held.first, 3, KEEL_FPOOL_REVOKE);
+    return keel_fpool_free(&fp, held.first, 3, KEEL_FPOOL_REVOKE);
 }
 
 static keel_err_t op_reap(void)
 {
-    return keel_fpool_reap(&w.fp) == 1 ? KEEL_OK : KEEL_EKERNEL;
+    return keel_fpool_reap(&fp) == 1 ? KEEL_OK : KEEL_EKERNEL;
 }
 
 static keel_err_t op_remake(void)
 {
-    return keel_fpool_alloc(&w.fp, 0, 0, &held);
-}
-
-enum prep { PREP_NONE, PREP_HELD_RUN, PREP_FREE_POOL, PREP_HELD_POOL };
-
-static void fail_at_n(const char *name, bool scrub, enum prep prep, fp_op op)
-{
-    for (uint64_t n = 1;; n++) {
-        boot(scrub);
-        if (prep != PREP_NONE) {
-            assert_int_equal(keel_fpool_alloc(&w.fp, prep == PREP_HELD_RUN ? 3 : 10, 0, &held),
-                             KEEL_OK);
-        }
-        if (prep == PREP_FREE_POOL || prep == PREP_HELD_POOL) {
-            assert_int_equal(keel_fpool_free(&w.fp, held.first, 10, 0), KEEL_OK);
-        }
-        keel_model_snapshot snap;
-        keel_model_snapshot_take(&snap);
-        keel_model_inject_fail(n, KEEL_MODEL_ANY_LABEL, seL4_NotEnoughMemory);
-        keel_err_t err = op();
-        bool fired = keel_model_inject_fired();
-        keel_model_inject_clear();
-        if (!fired) {
-            assert_int_equal(err, KEEL_OK);
-            fpool_check();
-            print_message("%s: succeeds with %llu kernel calls\n", name, (unsigned long long)(n - 1));
-            keel_model_shutdown();
-            test_storage_release();
-            return;
-        }
-        assert_int_equal(err, KEEL_EKERNEL);
-        keel_ut_compact(&w.ut);
-        if (prep != PREP_HELD_POOL) {
-            LEAK_CHECK(&snap); /* a failed remake gives its pool back: that changes the world */
-        }
-        fpool_check();
-        assert_int_equal(op(), KEEL_OK);
-        fpool_check();
-        keel_model_shutdown();
-        test_storage_release();
-    }
+    return keel_fpool_alloc(&fp, 0, 0, &held);
 }
 
 static void fail_at_n_every_operation(void **state)
 {
     (void)state;
-    keel_model_shutdown();
-    test_storage_release();
-    fail_at_n("alloc making a pool", true, PREP_NONE, op_new_pool);
-    fail_at_n("alloc_at making a pool (with splits)", true, PREP_NONE, op_new_pool_at);
-    fail_at_n("free with revoke", true, PREP_HELD_RUN, op_free_revoke);
-    fail_at_n("reap", true, PREP_FREE_POOL, op_reap);
-    fail_at_n("alloc remaking a pool", false, PREP_HELD_POOL, op_remake);
+    static const struct {
+        fail_at_n_case_t c;
+        uint64_t calls;
+    } cases[] = {
+        {{.name = "alloc making a pool", .boot = boot_scrubbed, .op = op_new_pool}, 4},
+        {{.name = "alloc_at making a pool (with splits)",
+          .boot = boot_scrubbed,
+          .op = op_new_pool_at},
+         9},
+        {{.name = "free with revoke",
+          .boot = boot_scrubbed,
+          .prep = prep_run,
+          .op = op_free_revoke},
+         8},
+        {{.name = "reap", .boot = boot_scrubbed, .prep = prep_pool_back, .op = op_reap}, 1},
+        /* A failed remake gives its pool back whole: that changes the world, rightly. */
+        {{.name = "alloc remaking a pool",
+          .boot = boot_unscrubbed,
+          .prep = prep_pool_back,
+          .op = op_remake,
+          .changes_world = true},
+         5},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        fail_at_n_case_t c = cases[i].c;
+        c.check = fpool_check;
+        c.compact = true;
+        assert_int_equal(fail_at_n(&c), cases[i].calls);
+    }
     boot(true);
 }
 
@@ -369,8 +352,8 @@ static bool ref_run_free(uint64_t paddr, unsigned k)
 /* Whether some existing pool has an aligned free run of 2^k frames. */
 static bool ref_pool_has_run(unsigned k)
 {
-    for (keel_tnode_t *n = keel_treap_first(&w.fp.by_paddr); n != NULL;
-         n = keel_treap_next(&w.fp.by_paddr, n)) {
+    for (keel_tnode_t *n = keel_treap_first(&fp.by_paddr); n != NULL;
+         n = keel_treap_next(&fp.by_paddr, n)) {
         uint64_t base = n->key;
         for (uint64_t off = 0; off < (1ull << 22); off += 1ull << (k + 12)) {
             if (ref_run_free(base + off, k)) {
@@ -401,18 +384,18 @@ static void random_operations_match_a_bitmap(void **state)
             unsigned k = test_rng(&rng) % 5 == 0 ? (unsigned)(test_rng(&rng) % 11)
                                                  : (unsigned)(test_rng(&rng) % 3);
             bool fits = ref_pool_has_run(k);
-            uint64_t pools = w.fp.pools;
+            uint64_t pools = fp.pools;
             keel_fpool_run_t r;
-            keel_err_t err = keel_fpool_alloc(&w.fp, k, test_rng(&rng) % 2, &r);
+            keel_err_t err = keel_fpool_alloc(&fp, k, test_rng(&rng) % 2, &r);
             if (err == KEEL_ENOMEM) {
                 assert_false(fits); /* refused only with no fitting run in any pool */
-                assert_int_equal(w.fp.pools, pools);
+                assert_int_equal(fp.pools, pools);
                 refused++;
                 continue;
             }
             assert_int_equal(err, KEEL_OK);
             /* No stranding: an existing pool is used whenever one has a fitting run. */
-            assert_int_equal(w.fp.pools, pools + (fits ? 0 : 1));
+            assert_int_equal(fp.pools, pools + (fits ? 0 : 1));
             new_pools += !fits;
             reused += fits;
             assert_true(ref_run_free(r.paddr, k));
@@ -421,16 +404,16 @@ static void random_operations_match_a_bitmap(void **state)
             live[nlive].first = r.first;
             live[nlive].paddr = r.paddr;
             live[nlive++].k = k;
-        } else if (op < 55 && nlive < MAX_RUNS && w.fp.pools > 0) {
+        } else if (op < 55 && nlive < MAX_RUNS && fp.pools > 0) {
             /* alloc_at inside a random existing pool */
-            keel_tnode_t *n = keel_treap_first(&w.fp.by_paddr);
-            for (uint64_t skip = test_rng(&rng) % w.fp.pools; skip > 0; skip--) {
-                n = keel_treap_next(&w.fp.by_paddr, n);
+            keel_tnode_t *n = keel_treap_first(&fp.by_paddr);
+            for (uint64_t skip = test_rng(&rng) % fp.pools; skip > 0; skip--) {
+                n = keel_treap_next(&fp.by_paddr, n);
             }
             unsigned k = (unsigned)(test_rng(&rng) % 3);
             uint64_t paddr = n->key + ((test_rng(&rng) % (1024u >> k)) << (k + 12));
             keel_fpool_run_t r;
-            keel_err_t err = keel_fpool_alloc_at(&w.fp, paddr, k, 0, &r);
+            keel_err_t err = keel_fpool_alloc_at(&fp, paddr, k, 0, &r);
             if (ref_run_free(paddr, k)) {
                 assert_int_equal(err, KEEL_OK);
                 mark(paddr, k, 1);
@@ -442,14 +425,14 @@ static void random_operations_match_a_bitmap(void **state)
             }
         } else if (op < 98 && nlive > 0) {
             size_t i = test_rng(&rng) % nlive;
-            assert_int_equal(keel_fpool_free(&w.fp, live[i].first, live[i].k, 0), KEEL_OK);
+            assert_int_equal(keel_fpool_free(&fp, live[i].first, live[i].k, 0), KEEL_OK);
             mark(live[i].paddr, live[i].k, 0);
             live[i] = live[--nlive];
         } else {
-            keel_fpool_reap(&w.fp);
+            keel_fpool_reap(&fp);
         }
         const char *what = NULL;
-        if (step % 16 == 0 && keel_fpool_check(&w.fp, NULL, &what) != 0) {
+        if (step % 16 == 0 && keel_fpool_check(&fp, NULL, &what) != 0) {
             fail_msg("step %d: %s", step, what);
         }
         if (step % 4000 == 0) {
@@ -459,28 +442,34 @@ static void random_operations_match_a_bitmap(void **state)
     print_message("pools: 60000 steps, %zu requests met by existing pools, %zu needed a new "
                   "pool and %zu were refused for want of RAM (each checked: no existing pool had "
                   "a fitting run), %llu pools now\n",
-                  reused, new_pools, refused, (unsigned long long)w.fp.pools);
+                  reused, new_pools, refused, (unsigned long long)fp.pools);
     assert_true(new_pools > 0 && refused > 0);
     while (nlive > 0) {
         nlive--;
-        assert_int_equal(keel_fpool_free(&w.fp, live[nlive].first, live[nlive].k, 0), KEEL_OK);
+        assert_int_equal(keel_fpool_free(&fp, live[nlive].first, live[nlive].k, 0), KEEL_OK);
     }
-    assert_int_equal(keel_fpool_fini(&w.fp), KEEL_OK);
+    assert_int_equal(keel_fpool_fini(&fp), KEEL_OK);
     fpool_check();
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(a_pool_is_1024_frames_in_4_retypes, setup, teardown),
-        cmocka_unit_test_setup_teardown(whole_pool_cycles_strand_nothing, setup, teardown),
-        cmocka_unit_test_setup_teardown(frames_come_zeroed_to_every_owner, setup, teardown),
-        cmocka_unit_test_setup_teardown(without_a_scrubber_the_kernel_zeroes, setup, teardown),
-        cmocka_unit_test_setup_teardown(frames_at_a_physical_address, setup, teardown),
-        cmocka_unit_test_setup_teardown(copies_are_revoked_on_request, setup, teardown),
-        cmocka_unit_test_setup_teardown(free_pools_go_back_under_pressure, setup, teardown),
-        cmocka_unit_test_setup_teardown(fail_at_n_every_operation, setup, teardown),
-        cmocka_unit_test_setup_teardown(random_operations_match_a_bitmap, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_pool_is_1024_frames_in_4_retypes, setup,
+                                        alloc_world_teardown),
+        cmocka_unit_test_setup_teardown(whole_pool_cycles_strand_nothing, setup,
+                                        alloc_world_teardown),
+        cmocka_unit_test_setup_teardown(frames_come_zeroed_to_every_owner, setup,
+                                        alloc_world_teardown),
+        cmocka_unit_test_setup_teardown(without_a_scrubber_the_kernel_zeroes, setup,
+                                        alloc_world_teardown),
+        cmocka_unit_test_setup_teardown(frames_at_a_physical_address, setup, alloc_world_teardown),
+        cmocka_unit_test_setup_teardown(copies_are_revoked_on_request, setup, alloc_world_teardown),
+        cmocka_unit_test_setup_teardown(free_pools_go_back_under_pressure, setup,
+                                        alloc_world_teardown),
+        cmocka_unit_test_setup_teardown(fail_at_n_every_operation, setup, alloc_world_teardown),
+        cmocka_unit_test_setup_teardown(random_operations_match_a_bitmap, setup,
+                                        alloc_world_teardown),
     };
     return cmocka_run_group_tests_name("alloc.fpool", tests, NULL, NULL);
 }

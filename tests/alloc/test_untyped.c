@@ -12,35 +12,9 @@
 
 #include "alloc_test.h"
 
-struct world {
-    seL4_BootInfo *bi;
-    keel_cslot_t cs;
-    keel_ut_t ut;
-};
-
-static struct world w;
-
-static int setup(void **state)
-{
-    (void)state;
-    w.bi = model_test_boot(NULL);
-    keel_storage_t s = test_storage();
-    assert_int_equal(keel_cslot_init(&w.cs, w.bi, NULL, &s), KEEL_OK);
-    assert_int_equal(keel_ut_init(&w.ut, w.bi, &w.cs, &s), KEEL_OK);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    keel_model_shutdown();
-    test_storage_release();
-    return 0;
-}
-
 static uint64_t calls(void)
 {
-    return w.ut.kstat.calls + w.cs.kstat.calls;
+    return aw.ut.kstat.calls + aw.cs.kstat.calls;
 }
 
 /* The block is what the kernel holds in its slot: an untyped of that address and size. */
@@ -60,19 +34,19 @@ static void starts_with_everything_bootinfo_lists(void **state)
 {
     (void)state;
     keel_ut_stats_t st;
-    keel_ut_stats(&w.ut, &st);
+    keel_ut_stats(&aw.ut, &st);
     assert_int_equal(st.ram_free, 529061888); /* 504 MiB, as recorded */
     assert_int_equal(st.ram_used, 0);
     uint64_t dev = 0;
-    for (seL4_Word i = 0; i < w.bi->untyped.end - w.bi->untyped.start; i++) {
-        if (w.bi->untypedList[i].isDevice) {
-            dev += 1ull << w.bi->untypedList[i].sizeBits;
+    for (seL4_Word i = 0; i < aw.bi->untyped.end - aw.bi->untyped.start; i++) {
+        if (aw.bi->untypedList[i].isDevice) {
+            dev += 1ull << aw.bi->untypedList[i].sizeBits;
         }
     }
     assert_int_equal(st.dev_free, dev);
     assert_int_equal(st.largest_free_bits, 27);
     assert_int_equal(st.nodes, 0);
-    ALLOC_CHECK(&w.ut, &w.cs);
+    ALLOC_CHECK(&aw.ut, &aw.cs);
 }
 
 static void smallest_fitting_size_lowest_address(void **state)
@@ -81,67 +55,67 @@ static void smallest_fitting_size_lowest_address(void **state)
     keel_ut_block_t a, b, c, d;
     uint64_t before = calls();
     /* An exact free block: the 4 KiB boot untyped at 0x1ffcb000, no kernel call. */
-    assert_int_equal(keel_ut_alloc(&w.ut, 12, 0, &a), KEEL_OK);
+    assert_int_equal(keel_ut_alloc(&aw.ut, 12, 0, &a), KEEL_OK);
     assert_block(&a, 0x1ffcb000, 12);
     assert_int_equal(calls() - before, 0);
     /* The next 4 KiB: the smallest larger free block is the 16 KiB one, split twice. */
     before = calls();
-    assert_int_equal(keel_ut_alloc(&w.ut, 12, 0, &b), KEEL_OK);
+    assert_int_equal(keel_ut_alloc(&aw.ut, 12, 0, &b), KEEL_OK);
     assert_block(&b, 0x1ffcc000, 12);
     assert_int_equal(calls() - before, 2);
     /* 16 bytes: from the 2 KiB boot untyped, seven splits; the next 16 bytes are its buddy. */
     before = calls();
-    assert_int_equal(keel_ut_alloc(&w.ut, 4, 0, &c), KEEL_OK);
+    assert_int_equal(keel_ut_alloc(&aw.ut, 4, 0, &c), KEEL_OK);
     assert_block(&c, 0x1ffca800, 4);
     assert_int_equal(calls() - before, 7);
     before = calls();
-    assert_int_equal(keel_ut_alloc(&w.ut, 4, 0, &d), KEEL_OK);
+    assert_int_equal(keel_ut_alloc(&aw.ut, 4, 0, &d), KEEL_OK);
     assert_block(&d, 0x1ffca810, 4);
     assert_int_equal(calls() - before, 0);
     keel_ut_stats_t st;
-    keel_ut_stats(&w.ut, &st);
+    keel_ut_stats(&aw.ut, &st);
     assert_int_equal(st.ram_used, 2 * 4096 + 2 * 16);
     assert_int_equal(st.ram_free, 529061888 - st.ram_used);
     assert_int_equal(st.used_blocks, 4);
     assert_int_equal(st.retypes, 9);
-    ALLOC_CHECK(&w.ut, &w.cs);
+    ALLOC_CHECK(&aw.ut, &aw.cs);
 
     /* Freeing revokes (1 call); the block is reused with none. */
     before = calls();
-    assert_int_equal(keel_ut_free(&w.ut, &c, 0), KEEL_OK);
+    assert_int_equal(keel_ut_free(&aw.ut, &c, 0), KEEL_OK);
     assert_int_equal(calls() - before, 1);
     before = calls();
     keel_ut_block_t e;
-    assert_int_equal(keel_ut_alloc(&w.ut, 4, 0, &e), KEEL_OK);
+    assert_int_equal(keel_ut_alloc(&aw.ut, 4, 0, &e), KEEL_OK);
     assert_block(&e, 0x1ffca800, 4);
     assert_int_equal(calls() - before, 0);
-    ALLOC_CHECK(&w.ut, &w.cs);
+    ALLOC_CHECK(&aw.ut, &aw.cs);
 }
 
 static void free_subtrees_collapse_on_demand(void **state)
 {
     (void)state;
     keel_ut_block_t a, b, big;
-    assert_int_equal(keel_ut_alloc(&w.ut, 4, 0, &a), KEEL_OK); /* splits the 2 KiB untyped */
-    assert_int_equal(keel_ut_alloc(&w.ut, 4, 0, &b), KEEL_OK);
-    assert_int_equal(keel_ut_free(&w.ut, &a, KEEL_UT_NO_DERIVED), KEEL_OK);
-    assert_int_equal(keel_ut_free(&w.ut, &b, KEEL_UT_NO_DERIVED), KEEL_OK);
+    assert_int_equal(keel_ut_alloc(&aw.ut, 4, 0, &a), KEEL_OK); /* splits the 2 KiB untyped */
+    assert_int_equal(keel_ut_alloc(&aw.ut, 4, 0, &b), KEEL_OK);
+    assert_int_equal(keel_ut_free(&aw.ut, &a, KEEL_UT_NO_DERIVED), KEEL_OK);
+    assert_int_equal(keel_ut_free(&aw.ut, &b, KEEL_UT_NO_DERIVED), KEEL_OK);
     keel_ut_stats_t st;
-    keel_ut_stats(&w.ut, &st);
+    keel_ut_stats(&aw.ut, &st);
     assert_int_equal(st.nodes, 14); /* still split: coalescing is deferred */
     assert_int_equal(st.ram_free, 529061888);
-    ALLOC_CHECK(&w.ut, &w.cs);
+    ALLOC_CHECK(&aw.ut, &aw.cs);
     /* A 2 KiB request: the whole free subtree goes back to one block with one revoke. */
     uint64_t before = calls();
-    assert_int_equal(keel_ut_alloc(&w.ut, 11, 0, &big), KEEL_OK);
+    assert_int_equal(keel_ut_alloc(&aw.ut, 11, 0, &big), KEEL_OK);
     assert_block(&big, 0x1ffca800, 11);
     assert_int_equal(calls() - before, 1);
-    keel_ut_stats(&w.ut, &st);
+    keel_ut_stats(&aw.ut, &st);
     assert_int_equal(st.nodes, 0);
     keel_model_cap_info info;
     keel_model_cap(big.cptr, &info);
     assert_false(info.has_children);
-    ALLOC_CHECK(&w.ut, &w.cs);
+    ALLOC_CHECK(&aw.ut, &aw.cs);
 }
 
 static void compact_collapses_every_free_subtree(void **state)
@@ -150,46 +124,46 @@ static void compact_collapses_every_free_subtree(void **state)
     keel_ut_block_t blocks[6];
     unsigned sizes[6] = {4, 9, 12, 12, 17, 20};
     for (int i = 0; i < 6; i++) {
-        assert_int_equal(keel_ut_alloc(&w.ut, sizes[i], 0, &blocks[i]), KEEL_OK);
+        assert_int_equal(keel_ut_alloc(&aw.ut, sizes[i], 0, &blocks[i]), KEEL_OK);
     }
     for (int i = 0; i < 6; i++) {
-        assert_int_equal(keel_ut_free(&w.ut, &blocks[i], 0), KEEL_OK);
+        assert_int_equal(keel_ut_free(&aw.ut, &blocks[i], 0), KEEL_OK);
     }
     keel_ut_stats_t st;
-    keel_ut_stats(&w.ut, &st);
+    keel_ut_stats(&aw.ut, &st);
     assert_true(st.nodes > 0);
-    size_t collapsed = keel_ut_compact(&w.ut);
+    size_t collapsed = keel_ut_compact(&aw.ut);
     assert_true(collapsed > 0);
-    keel_ut_stats(&w.ut, &st);
+    keel_ut_stats(&aw.ut, &st);
     assert_int_equal(st.nodes, 0);
     keel_cslot_stats_t cst;
-    keel_cslot_stats(&w.cs, &cst);
+    keel_cslot_stats(&aw.cs, &cst);
     assert_int_equal(cst.slots_taken, 0); /* every split's slot pair went back */
-    ALLOC_CHECK(&w.ut, &w.cs);
+    ALLOC_CHECK(&aw.ut, &aw.cs);
 }
 
 static void free_revokes_what_was_made_from_the_block(void **state)
 {
     (void)state;
     keel_ut_block_t blk;
-    assert_int_equal(keel_ut_alloc(&w.ut, 12, 0, &blk), KEEL_OK);
+    assert_int_equal(keel_ut_alloc(&aw.ut, 12, 0, &blk), KEEL_OK);
     seL4_CPtr first;
-    assert_int_equal(keel_cslot_alloc_range(&w.cs, 3, &first), KEEL_OK);
+    assert_int_equal(keel_cslot_alloc_range(&aw.cs, 3, &first), KEEL_OK);
     keel_slot_dest_t d;
-    keel_cslot_dest(&w.cs, first, &d);
+    keel_cslot_dest(&aw.cs, first, &d);
     size_t eps = keel_model_object_count(seL4_EndpointObject);
-    assert_int_equal(seL4_Untyped_Retype(blk.cptr, seL4_EndpointObject, 0, d.root, d.index,
-                                         d.depth, d.offset, 3),
+    assert_int_equal(seL4_Untyped_Retype(blk.cptr, seL4_EndpointObject, 0, d.root, d.index, d.depth,
+                                         d.offset, 3),
                      seL4_NoError);
     assert_int_equal(keel_model_object_count(seL4_EndpointObject), eps + 3);
     /* A checker that is asked would see the block still in use by its children. */
-    assert_int_equal(keel_ut_free(&w.ut, &blk, 0), KEEL_OK);
+    assert_int_equal(keel_ut_free(&aw.ut, &blk, 0), KEEL_OK);
     assert_int_equal(keel_model_object_count(seL4_EndpointObject), eps);
     keel_model_cap_info info;
     keel_model_cap(first, &info);
     assert_int_equal(info.type, KEEL_MODEL_CAP_NULL);
-    keel_cslot_free_range(&w.cs, first, 3);
-    ALLOC_CHECK(&w.ut, &w.cs);
+    keel_cslot_free_range(&aw.cs, first, 3);
+    ALLOC_CHECK(&aw.ut, &aw.cs);
 }
 
 static void physical_addresses_ram_and_device(void **state)
@@ -198,48 +172,48 @@ static void physical_addresses_ram_and_device(void **state)
     keel_ut_block_t b;
     uint64_t before = calls();
     /* A device root exactly: the 4 KiB at 0xfec01000. */
-    assert_int_equal(keel_ut_alloc_at(&w.ut, 0xfec01000, 12, &b), KEEL_OK);
+    assert_int_equal(keel_ut_alloc_at(&aw.ut, 0xfec01000, 12, &b), KEEL_OK);
     assert_true(b.device);
     assert_block(&b, 0xfec01000, 12);
     assert_int_equal(calls() - before, 0);
     /* Inside the 512 KiB device untyped at 0xfee80000: 7 splits toward the address. */
     before = calls();
-    assert_int_equal(keel_ut_alloc_at(&w.ut, 0xfee81000, 12, &b), KEEL_OK);
+    assert_int_equal(keel_ut_alloc_at(&aw.ut, 0xfee81000, 12, &b), KEEL_OK);
     assert_block(&b, 0xfee81000, 12);
     assert_int_equal(calls() - before, 7);
     /* The bytes there are the device's: a frame retyped from the block is at the address. */
     seL4_CPtr slot;
-    assert_int_equal(keel_cslot_alloc(&w.cs, &slot), KEEL_OK);
+    assert_int_equal(keel_cslot_alloc(&aw.cs, &slot), KEEL_OK);
     keel_slot_dest_t d;
-    keel_cslot_dest(&w.cs, slot, &d);
-    assert_int_equal(seL4_Untyped_Retype(b.cptr, seL4_X86_4K, 0, d.root, d.index, d.depth,
-                                         d.offset, 1),
-                     seL4_NoError);
+    keel_cslot_dest(&aw.cs, slot, &d);
+    assert_int_equal(
+        seL4_Untyped_Retype(b.cptr, seL4_X86_4K, 0, d.root, d.index, d.depth, d.offset, 1),
+        seL4_NoError);
     seL4_X86_Page_GetAddress_t ga = seL4_X86_Page_GetAddress(slot);
     assert_int_equal(ga.error, 0);
     assert_int_equal(ga.paddr, 0xfee81000);
     /* The neighbours of a used block: a second alloc of it, or of its parent, is refused. */
-    assert_int_equal(keel_ut_alloc_at(&w.ut, 0xfee81000, 12, &b), KEEL_EBUSY);
-    assert_int_equal(keel_ut_alloc_at(&w.ut, 0xfee80000, 13, &b), KEEL_EBUSY);
-    assert_int_equal(keel_ut_alloc_at(&w.ut, 0xfee81800, 12, &b), KEEL_EINVAL);
-    assert_int_equal(keel_ut_alloc_at(&w.ut, 0xfec00000, 12, &b), KEEL_ENOENT); /* the IOAPIC */
+    assert_int_equal(keel_ut_alloc_at(&aw.ut, 0xfee81000, 12, &b), KEEL_EBUSY);
+    assert_int_equal(keel_ut_alloc_at(&aw.ut, 0xfee80000, 13, &b), KEEL_EBUSY);
+    assert_int_equal(keel_ut_alloc_at(&aw.ut, 0xfee81800, 12, &b), KEEL_EINVAL);
+    assert_int_equal(keel_ut_alloc_at(&aw.ut, 0xfec00000, 12, &b), KEEL_ENOENT); /* the IOAPIC */
     /* RAM by address: 1 MiB at 0x8100000 inside the 128 MiB untyped at 0x8000000. */
     before = calls();
-    assert_int_equal(keel_ut_alloc_at(&w.ut, 0x8100000, 20, &b), KEEL_OK);
+    assert_int_equal(keel_ut_alloc_at(&aw.ut, 0x8100000, 20, &b), KEEL_OK);
     assert_false(b.device);
     assert_block(&b, 0x8100000, 20);
     assert_int_equal(calls() - before, 7);
     /* Above 2^39 device untypeds are aligned in the kernel's address space, not physically:
      * 2^40 at offset 2^40 inside the 2^45 untyped at 0x408000000000. */
-    assert_int_equal(keel_ut_alloc_at(&w.ut, 0x408000000000ull + (1ull << 40), 40, &b), KEEL_OK);
+    assert_int_equal(keel_ut_alloc_at(&aw.ut, 0x408000000000ull + (1ull << 40), 40, &b), KEEL_OK);
     assert_block(&b, 0x408000000000ull + (1ull << 40), 40);
     /* Device memory is given out only when asked for. */
-    assert_int_equal(keel_ut_alloc(&w.ut, 12, KEEL_UT_DEVICE, &b), KEEL_OK);
+    assert_int_equal(keel_ut_alloc(&aw.ut, 12, KEEL_UT_DEVICE, &b), KEEL_OK);
     assert_true(b.device);
-    assert_int_equal(keel_ut_alloc(&w.ut, 30, 0, &b), KEEL_ENOMEM); /* no 1 GiB of RAM */
-    assert_int_equal(keel_ut_alloc(&w.ut, 30, KEEL_UT_DEVICE, &b), KEEL_OK);
+    assert_int_equal(keel_ut_alloc(&aw.ut, 30, 0, &b), KEEL_ENOMEM); /* no 1 GiB of RAM */
+    assert_int_equal(keel_ut_alloc(&aw.ut, 30, KEEL_UT_DEVICE, &b), KEEL_OK);
     assert_true(b.device);
-    ALLOC_CHECK(&w.ut, &w.cs);
+    ALLOC_CHECK(&aw.ut, &aw.cs);
 }
 
 static void find_maps_addresses_to_blocks(void **state)
@@ -247,34 +221,34 @@ static void find_maps_addresses_to_blocks(void **state)
     (void)state;
     keel_ut_block_t a, f;
     int st;
-    assert_int_equal(keel_ut_alloc(&w.ut, 4, 0, &a), KEEL_OK);
-    assert_int_equal(keel_ut_find(&w.ut, a.paddr + 5, &f, &st), KEEL_OK);
+    assert_int_equal(keel_ut_alloc(&aw.ut, 4, 0, &a), KEEL_OK);
+    assert_int_equal(keel_ut_find(&aw.ut, a.paddr + 5, &f, &st), KEEL_OK);
     assert_int_equal(st, KEEL_UT_USED);
     assert_int_equal(f.cptr, a.cptr);
     assert_int_equal(f.size_bits, 4);
-    assert_int_equal(keel_ut_find(&w.ut, a.paddr + 16, &f, &st), KEEL_OK);
+    assert_int_equal(keel_ut_find(&aw.ut, a.paddr + 16, &f, &st), KEEL_OK);
     assert_int_equal(st, KEEL_UT_FREE);
     assert_int_equal(f.paddr, a.paddr + 16);
-    assert_int_equal(keel_ut_find(&w.ut, 0x5000, &f, &st), KEEL_OK); /* the device root at 0 */
+    assert_int_equal(keel_ut_find(&aw.ut, 0x5000, &f, &st), KEEL_OK); /* the device root at 0 */
     assert_true(f.device);
     assert_int_equal(f.paddr, 0);
     assert_int_equal(f.size_bits, 20);
-    assert_int_equal(keel_ut_find(&w.ut, 0xfec00800, &f, &st), KEEL_ENOENT);
-    assert_int_equal(keel_ut_find(&w.ut, 0x900000, &f, &st), KEEL_ENOENT); /* the kernel's */
+    assert_int_equal(keel_ut_find(&aw.ut, 0xfec00800, &f, &st), KEEL_ENOENT);
+    assert_int_equal(keel_ut_find(&aw.ut, 0x900000, &f, &st), KEEL_ENOENT); /* the kernel's */
 }
 
 static void contract_violations_are_loud(void **state)
 {
     (void)state;
     keel_ut_block_t a;
-    assert_int_equal(keel_ut_alloc(&w.ut, 12, 0, &a), KEEL_OK);
-    assert_int_equal(keel_ut_free(&w.ut, &a, 0), KEEL_OK);
-    TEST_PANIC(keel_ut_free(&w.ut, &a, 0)); /* double free */
+    assert_int_equal(keel_ut_alloc(&aw.ut, 12, 0, &a), KEEL_OK);
+    assert_int_equal(keel_ut_free(&aw.ut, &a, 0), KEEL_OK);
+    TEST_PANIC(keel_ut_free(&aw.ut, &a, 0)); /* double free */
     keel_ut_block_t forged = {.cptr = 1234, .paddr = 0x1000000, .size_bits = 24};
-    TEST_PANIC(keel_ut_free(&w.ut, &forged, 0));
-    assert_int_equal(keel_ut_alloc(&w.ut, 3, 0, &a), KEEL_EINVAL);
-    assert_int_equal(keel_ut_alloc(&w.ut, 48, 0, &a), KEEL_EINVAL);
-    ALLOC_CHECK(&w.ut, &w.cs);
+    TEST_PANIC(keel_ut_free(&aw.ut, &forged, 0));
+    assert_int_equal(keel_ut_alloc(&aw.ut, 3, 0, &a), KEEL_EINVAL);
+    assert_int_equal(keel_ut_alloc(&aw.ut, 48, 0, &a), KEEL_EINVAL);
+    ALLOC_CHECK(&aw.ut, &aw.cs);
 }
 
 static bool reclaimed;
@@ -296,166 +270,163 @@ static void reclaimers_run_before_out_of_memory(void **state)
     (void)state;
     keel_ut_block_t x;
     /* Take every RAM block of 64 MiB and up, hoarding one 128 MiB block. */
-    assert_int_equal(keel_ut_alloc(&w.ut, 27, 0, &hoard), KEEL_OK);
-    while (keel_ut_alloc(&w.ut, 26, 0, &x) == KEEL_OK) {
+    assert_int_equal(keel_ut_alloc(&aw.ut, 27, 0, &hoard), KEEL_OK);
+    while (keel_ut_alloc(&aw.ut, 26, 0, &x) == KEEL_OK) {
     }
-    assert_int_equal(keel_ut_alloc(&w.ut, 27, 0, &x), KEEL_ENOMEM);
-    keel_ut_reclaimer_t r = {.reclaim = give_back, .ctx = &w.ut};
-    keel_ut_add_reclaimer(&w.ut, &r);
+    assert_int_equal(keel_ut_alloc(&aw.ut, 27, 0, &x), KEEL_ENOMEM);
+    keel_ut_reclaimer_t r = {.reclaim = give_back, .ctx = &aw.ut};
+    keel_ut_add_reclaimer(&aw.ut, &r);
     reclaimed = false;
-    assert_int_equal(keel_ut_alloc(&w.ut, 27, 0, &x), KEEL_OK);
+    assert_int_equal(keel_ut_alloc(&aw.ut, 27, 0, &x), KEEL_OK);
     assert_true(reclaimed);
     assert_int_equal(x.paddr, hoard.paddr);
-    assert_int_equal(keel_ut_alloc(&w.ut, 27, 0, &x), KEEL_ENOMEM); /* nothing more to give */
-    keel_ut_remove_reclaimer(&w.ut, &r);
-    ALLOC_CHECK(&w.ut, &w.cs);
+    assert_int_equal(keel_ut_alloc(&aw.ut, 27, 0, &x), KEEL_ENOMEM); /* nothing more to give */
+    keel_ut_remove_reclaimer(&aw.ut, &r);
+    ALLOC_CHECK(&aw.ut, &aw.cs);
 }
 
 static void out_of_metadata_is_clean(void **state)
 {
     (void)state;
-    keel_model_shutdown();
-    test_storage_release();
-    w.bi = model_test_boot(NULL);
+    alloc_world_shutdown();
+    aw.bi = model_test_boot(NULL);
     keel_storage_t cs_storage = test_storage();
-    assert_int_equal(keel_cslot_init(&w.cs, w.bi, NULL, &cs_storage), KEEL_OK);
+    assert_int_equal(keel_cslot_init(&aw.cs, aw.bi, NULL, &cs_storage), KEEL_OK);
     keel_storage_t ut_storage = test_storage_budget(0);
-    assert_int_equal(keel_ut_init(&w.ut, w.bi, &w.cs, &ut_storage), KEEL_OK);
+    assert_int_equal(keel_ut_init(&aw.ut, aw.bi, &aw.cs, &ut_storage), KEEL_OK);
     keel_ut_block_t b;
-    assert_int_equal(keel_ut_alloc(&w.ut, 12, 0, &b), KEEL_OK); /* an exact block: no node */
+    assert_int_equal(keel_ut_alloc(&aw.ut, 12, 0, &b), KEEL_OK); /* an exact block: no node */
     uint64_t before = calls();
-    assert_int_equal(keel_ut_alloc(&w.ut, 4, 0, &b), KEEL_ENOMETA);
+    assert_int_equal(keel_ut_alloc(&aw.ut, 4, 0, &b), KEEL_ENOMETA);
     assert_int_equal(calls(), before); /* refused before any kernel call */
     keel_cslot_stats_t cst;
-    keel_cslot_stats(&w.cs, &cst);
+    keel_cslot_stats(&aw.cs, &cst);
     assert_int_equal(cst.slots_taken, 0);
-    ALLOC_CHECK(&w.ut, &w.cs);
+    ALLOC_CHECK(&aw.ut, &aw.cs);
 }
 
 /* ---- Fail-at-N: every kernel call of an operation, failed in turn ---------------------------- */
 
-typedef keel_err_t (*op_fn)(keel_ut_block_t *out);
-typedef void (*prep_fn)(void);
+static keel_ut_block_t prepared, out;
+static keel_ut_stats_t before_op;
 
-static keel_ut_block_t prepared;
-
-static void prep_nothing(void)
+static void boot_default(void)
 {
+    alloc_world_boot(NULL);
+}
+
+static void remember_stats(void)
+{
+    keel_ut_stats(&aw.ut, &before_op);
 }
 
 static void prep_free_subtree(void)
 {
     keel_ut_block_t a, b;
-    assert_int_equal(keel_ut_alloc(&w.ut, 4, 0, &a), KEEL_OK);
-    assert_int_equal(keel_ut_alloc(&w.ut, 4, 0, &b), KEEL_OK);
-    assert_int_equal(keel_ut_free(&w.ut, &a, 0), KEEL_OK);
-    assert_int_equal(keel_ut_free(&w.ut, &b, 0), KEEL_OK);
+    assert_int_equal(keel_ut_alloc(&aw.ut, 4, 0, &a), KEEL_OK);
+    assert_int_equal(keel_ut_alloc(&aw.ut, 4, 0, &b), KEEL_OK);
+    assert_int_equal(keel_ut_free(&aw.ut, &a, 0), KEEL_OK);
+    assert_int_equal(keel_ut_free(&aw.ut, &b, 0), KEEL_OK);
+    remember_stats();
 }
 
 static void prep_block_with_children(void)
 {
-    assert_int_equal(keel_ut_alloc(&w.ut, 12, 0, &prepared), KEEL_OK);
+    assert_int_equal(keel_ut_alloc(&aw.ut, 12, 0, &prepared), KEEL_OK);
     seL4_CPtr slot;
-    assert_int_equal(keel_cslot_alloc(&w.cs, &slot), KEEL_OK);
+    assert_int_equal(keel_cslot_alloc(&aw.cs, &slot), KEEL_OK);
     keel_slot_dest_t d;
-    keel_cslot_dest(&w.cs, slot, &d);
-    assert_int_equal(seL4_Untyped_Retype(prepared.cptr, seL4_NotificationObject, 0, d.root,
-                                         d.index, d.depth, d.offset, 1),
+    keel_cslot_dest(&aw.cs, slot, &d);
+    assert_int_equal(seL4_Untyped_Retype(prepared.cptr, seL4_NotificationObject, 0, d.root, d.index,
+                                         d.depth, d.offset, 1),
                      seL4_NoError);
+    remember_stats();
 }
 
-static keel_err_t op_alloc_small(keel_ut_block_t *out)
+static keel_err_t op_alloc_small(void)
 {
-    return keel_ut_alloc(&w.ut, 4, 0, out);
+    return keel_ut_alloc(&aw.ut, 4, 0, &out);
 }
 
-static keel_err_t op_alloc_collapse(keel_ut_block_t *out)
+static keel_err_t op_alloc_collapse(void)
 {
-    return keel_ut_alloc(&w.ut, 11, 0, out);
+    return keel_ut_alloc(&aw.ut, 11, 0, &out);
 }
 
-static keel_err_t op_alloc_at_device(keel_ut_block_t *out)
+static keel_err_t op_alloc_at_device(void)
 {
-    return keel_ut_alloc_at(&w.ut, 0x7f8000000000ull + 0x123000, 12, out);
+    return keel_ut_alloc_at(&aw.ut, 0x7f8000000000ull + 0x123000, 12, &out);
 }
 
-static keel_err_t op_free(keel_ut_block_t *out)
+static keel_err_t op_free(void)
 {
-    *out = prepared;
-    return keel_ut_free(&w.ut, &prepared, 0);
+    return keel_ut_free(&aw.ut, &prepared, 0);
 }
 
-static void fail_at_n(const char *name, prep_fn prep, op_fn op)
+static void check(void)
 {
-    for (uint64_t n = 1;; n++) {
-        w.bi = model_test_boot(NULL);
-        keel_storage_t s = test_storage();
-        assert_int_equal(keel_cslot_init(&w.cs, w.bi, NULL, &s), KEEL_OK);
-        assert_int_equal(keel_ut_init(&w.ut, w.bi, &w.cs, &s), KEEL_OK);
-        prep();
-        keel_model_snapshot snap;
-        keel_model_snapshot_take(&snap);
-        keel_ut_stats_t before;
-        keel_ut_stats(&w.ut, &before);
-        keel_model_inject_fail(n, KEEL_MODEL_ANY_LABEL, seL4_NotEnoughMemory);
-        keel_ut_block_t out;
-        keel_err_t err = op(&out);
-        bool fired = keel_model_inject_fired();
-        keel_model_inject_clear();
-        if (!fired) {
-            assert_int_equal(err, KEEL_OK);
-            ALLOC_CHECK(&w.ut, &w.cs);
-            print_message("%s: succeeds with %llu kernel calls\n", name,
-                          (unsigned long long)(n - 1));
-            keel_model_shutdown();
-            test_storage_release();
-            return;
-        }
-        /* A clean error: the kernel's, with nothing changed, nothing leaked. */
-        assert_int_equal(err, KEEL_EKERNEL);
-        assert_int_equal(w.ut.kstat.last.error, seL4_NotEnoughMemory);
-        keel_ut_stats_t after;
-        keel_ut_stats(&w.ut, &after);
-        assert_int_equal(after.ram_free, before.ram_free);
-        assert_int_equal(after.dev_free, before.dev_free);
-        assert_int_equal(after.nodes, before.nodes);
-        LEAK_CHECK(&snap);
-        ALLOC_CHECK(&w.ut, &w.cs);
-        /* ... and still fully usable: the same operation now succeeds. */
-        assert_int_equal(op(&out), KEEL_OK);
-        ALLOC_CHECK(&w.ut, &w.cs);
-        keel_model_shutdown();
-        test_storage_release();
-    }
+    ALLOC_CHECK(&aw.ut, &aw.cs);
+}
+
+/* A failed operation leaves the allocator's own view unchanged, too. */
+static void unchanged(void)
+{
+    keel_ut_stats_t now;
+    keel_ut_stats(&aw.ut, &now);
+    assert_int_equal(now.ram_free, before_op.ram_free);
+    assert_int_equal(now.dev_free, before_op.dev_free);
+    assert_int_equal(now.used_blocks, before_op.used_blocks);
+    assert_int_equal(aw.ut.kstat.last.error, seL4_NotEnoughMemory);
 }
 
 static void fail_at_n_every_operation(void **state)
 {
     (void)state;
-    keel_model_shutdown();
-    test_storage_release();
-    fail_at_n("alloc (7 splits)", prep_nothing, op_alloc_small);
-    fail_at_n("alloc (collapse)", prep_free_subtree, op_alloc_collapse);
-    fail_at_n("alloc_at (device, 27 splits)", prep_nothing, op_alloc_at_device);
-    fail_at_n("free (revoke)", prep_block_with_children, op_free);
-    setup(NULL);
+    static const struct {
+        fail_at_n_case_t c;
+        uint64_t calls;
+    } cases[] = {
+        {{.name = "alloc (7 splits)", .prep = remember_stats, .op = op_alloc_small}, 7},
+        {{.name = "alloc (collapse)", .prep = prep_free_subtree, .op = op_alloc_collapse}, 1},
+        {{.name = "alloc_at (device, 27 splits)", .prep = remember_stats, .op = op_alloc_at_device},
+         27},
+        {{.name = "free (revoke)", .prep = prep_block_with_children, .op = op_free}, 1},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        fail_at_n_case_t c = cases[i].c;
+        c.boot = boot_default;
+        c.check = check;
+        c.after_failure = unchanged;
+        assert_int_equal(fail_at_n(&c), cases[i].calls);
+    }
+    alloc_world_boot(NULL);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(starts_with_everything_bootinfo_lists, setup, teardown),
-        cmocka_unit_test_setup_teardown(smallest_fitting_size_lowest_address, setup, teardown),
-        cmocka_unit_test_setup_teardown(free_subtrees_collapse_on_demand, setup, teardown),
-        cmocka_unit_test_setup_teardown(compact_collapses_every_free_subtree, setup, teardown),
-        cmocka_unit_test_setup_teardown(free_revokes_what_was_made_from_the_block, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(physical_addresses_ram_and_device, setup, teardown),
-        cmocka_unit_test_setup_teardown(find_maps_addresses_to_blocks, setup, teardown),
-        cmocka_unit_test_setup_teardown(contract_violations_are_loud, setup, teardown),
-        cmocka_unit_test_setup_teardown(reclaimers_run_before_out_of_memory, setup, teardown),
-        cmocka_unit_test_setup_teardown(out_of_metadata_is_clean, setup, teardown),
-        cmocka_unit_test_setup_teardown(fail_at_n_every_operation, setup, teardown),
+        cmocka_unit_test_setup_teardown(starts_with_everything_bootinfo_lists, alloc_world_setup,
+                                        alloc_world_teardown),
+        cmocka_unit_test_setup_teardown(smallest_fitting_size_lowest_address, alloc_world_setup,
+                                        alloc_world_teardown),
+        cmocka_unit_test_setup_teardown(free_subtrees_collapse_on_demand, alloc_world_setup,
+                                        alloc_world_teardown),
+        cmocka_unit_test_setup_teardown(compact_collapses_every_free_subtree, alloc_world_setup,
+                                        alloc_world_teardown),
+        cmocka_unit_test_setup_teardown(free_revokes_what_was_made_from_the_block,
+                                        alloc_world_setup, alloc_world_teardown),
+        cmocka_unit_test_setup_teardown(physical_addresses_ram_and_device, alloc_world_setup,
+                                        alloc_world_teardown),
+        cmocka_unit_test_setup_teardown(find_maps_addresses_to_blocks, alloc_world_setup,
+                                        alloc_world_teardown),
+        cmocka_unit_test_setup_teardown(contract_violations_are_loud, alloc_world_setup,
+                                        alloc_world_teardown),
+        cmocka_unit_test_setup_teardown(reclaimers_run_before_out_of_memory, alloc_world_setup,
+                                        alloc_world_teardown),
+        cmocka_unit_test_setup_teardown(out_of_metadata_is_clean, alloc_world_setup,
+                                        alloc_world_teardown),
+        cmocka_unit_test_setup_teardown(fail_at_n_every_operation, alloc_world_setup,
+                                        alloc_world_teardown),
     };
     return cmocka_run_group_tests_name("alloc.untyped", tests, NULL, NULL);
 }

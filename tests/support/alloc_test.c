@@ -131,3 +131,86 @@ uint64_t test_rng(uint64_t *state)
     x ^= x << 17;
     return *state = x;
 }
+
+/* ---- Worlds and fail-at-N -------------------------------------------------------------------- */
+
+alloc_world_t aw;
+
+void alloc_world_boot(const keel_cslot_config_t *config)
+{
+    aw.bi = model_test_boot(NULL);
+    keel_storage_t s = test_storage();
+    assert_int_equal(keel_cslot_init(&aw.cs, aw.bi, config, &s), KEEL_OK);
+    assert_int_equal(keel_ut_init(&aw.ut, aw.bi, &aw.cs, &s), KEEL_OK);
+}
+
+void alloc_world_shutdown(void)
+{
+    keel_model_shutdown();
+    test_storage_release();
+}
+
+int alloc_world_setup(void **state)
+{
+    (void)state;
+    alloc_world_boot(NULL);
+    return 0;
+}
+
+int alloc_world_teardown(void **state)
+{
+    (void)state;
+    alloc_world_shutdown();
+    return 0;
+}
+
+uint64_t fail_at_n(const fail_at_n_case_t *c)
+{
+    alloc_world_shutdown();
+    for (uint64_t n = 1;; n++) {
+        c->boot();
+        if (c->prep != NULL) {
+            c->prep();
+        }
+        if (c->compact) {
+            keel_ut_compact(&aw.ut);
+        }
+        keel_model_snapshot snap;
+        keel_model_snapshot_take(&snap);
+        keel_model_inject_fail(n, KEEL_MODEL_ANY_LABEL, seL4_NotEnoughMemory);
+        keel_err_t err = c->op();
+        bool fired = keel_model_inject_fired();
+        keel_model_inject_clear();
+        if (!fired) {
+            assert_int_equal(err, KEEL_OK);
+            c->check();
+            print_message("%s: succeeds with %llu kernel calls; %s\n", c->name,
+                          (unsigned long long)(n - 1),
+                          c->changes_world ? "each failure was clean"
+                                           : "each failure was clean and left nothing behind");
+            alloc_world_shutdown();
+            return n - 1;
+        }
+        if (err != KEEL_EKERNEL) {
+            fail_msg("%s: with kernel call %llu failing, the operation returned %s",
+                     c->name, (unsigned long long)n, keel_err_str(err));
+        }
+        if (c->compact) {
+            keel_ut_compact(&aw.ut);
+        }
+        if (!c->changes_world) {
+            model_test_leak_check(&snap, __FILE__, __LINE__);
+        }
+        if (c->after_failure != NULL) {
+            c->after_failure();
+        }
+        c->check();
+        err = c->op(); /* still fully usable */
+        if (err != KEEL_OK) {
+            fail_msg("%s: after kernel call %llu failed, a retry returned %s", c->name,
+                     (unsigned long long)n, keel_err_str(err));
+        }
+        c->check();
+        alloc_world_shutdown();
+    }
+}

@@ -51,3 +51,45 @@ void test_panic_hook(const char *file, int line, const char *message);
 
 uint64_t test_seed(uint64_t fallback);
 uint64_t test_rng(uint64_t *state);
+
+/* ---- A world with a slot allocator and an untyped allocator ---------------------------------- */
+
+typedef struct alloc_world {
+    seL4_BootInfo *bi;
+    keel_cslot_t cs;
+    keel_ut_t ut;
+} alloc_world_t;
+
+extern alloc_world_t aw;
+
+/* Boot the default world and start both allocators (test storage); config may be NULL. */
+void alloc_world_boot(const keel_cslot_config_t *config);
+/* Shut the world down and release the test storage. */
+void alloc_world_shutdown(void);
+/* cmocka fixtures for the two. */
+int alloc_world_setup(void **state);
+int alloc_world_teardown(void **state);
+
+/*
+ * Fail-at-N: fail every kernel call of an operation in turn. For n = 1, 2, ...: boot() a fresh
+ * world, prep() it (may be NULL), snapshot it, arm a failure of its n-th invocation and run
+ * op(). While the failure fires, op() must return KEEL_EKERNEL; the world must then hold
+ * exactly what it held (unless `changes_world`: a failure that rightly gives something back);
+ * after_failure() (may be NULL) and check() must pass; and op() must then succeed. The loop
+ * ends at the first n that op() completes without reaching; the operation's kernel calls
+ * (n - 1) are returned and printed. With `compact`, free subtrees of the untyped allocator are
+ * collapsed before the snapshot and before the comparison, for operations whose undoing
+ * leaves free structure behind (deferred coalescing).
+ */
+typedef struct fail_at_n_case {
+    const char *name;
+    void (*boot)(void);
+    void (*prep)(void);
+    keel_err_t (*op)(void);
+    void (*check)(void);
+    void (*after_failure)(void);
+    bool changes_world;
+    bool compact;
+} fail_at_n_case_t;
+
+uint64_t fail_at_n(const fail_at_n_case_t *c);

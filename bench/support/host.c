@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include "host.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include <keel/model.h>
+
+static void **regions;
+static size_t num_regions, cap_regions, given;
+
+static keel_err_t grow(void *ctx, size_t min_bytes, void **mem, size_t *bytes)
+{
+    size_t chunk = (size_t)(uintptr_t)ctx;
+    size_t size = min_bytes < chunk ? chunk : min_bytes;
+    if (num_regions == cap_regions) {
+        size_t cap = cap_regions ? 2 * cap_regions : 256;
+        void **r = realloc(regions, cap * sizeof(*r));
+        if (r == NULL) {
+            return KEEL_ENOMETA;
+        }
+        regions = r;
+        cap_regions = cap;
+    }
+    if ((*mem = calloc(1, size)) == NULL) {
+        return KEEL_ENOMETA;
+    }
+    regions[num_regions++] = *mem;
+    *bytes = size;
+    given += size;
+    return KEEL_OK;
+}
+
+keel_storage_t host_storage(size_t chunk)
+{
+    keel_storage_t s = {.grow = grow, .grow_ctx = (void *)(uintptr_t)chunk};
+    return s;
+}
+
+size_t host_storage_bytes(void)
+{
+    return given;
+}
+
+void host_release(void)
+{
+    while (num_regions > 0) {
+        free(regions[--num_regions]);
+    }
+    free(regions);
+    regions = NULL;
+    cap_regions = 0;
+    given = 0;
+}
+
+seL4_BootInfo *host_boot(const keel_model_config *world, const keel_cslot_config_t *slots,
+                         keel_cslot_t *cs, keel_ut_t *ut)
+{
+    keel_model_shutdown();
+    host_release();
+    seL4_BootInfo *bi = keel_model_boot(world);
+    keel_storage_t s = host_storage(64 * 1024);
+    if (keel_cslot_init(cs, bi, slots, &s) != KEEL_OK || keel_ut_init(ut, bi, cs, &s) != KEEL_OK) {
+        fprintf(stderr, "cannot start Keel's allocators on the model world\n");
+        exit(1);
+    }
+    return bi;
+}
+
+uint64_t host_rng(uint64_t *state)
+{
+    uint64_t x = *state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return *state = x;
+}
+
+double host_now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
+}
