@@ -150,6 +150,9 @@ struct tcb {
     bool blocked_grant, blocked_grant_reply, blocked_is_call;
     bool queued;        /* in its priority's ready queue (tcbQueued) */
     bool fault_stopped; /* stopped by a double fault whose hook has not returned yet */
+    /* Suspended while Running (its syscall done): a Restart continues after the syscall,
+     * as the kernel's updateRestartPC makes it, instead of re-executing it. */
+    bool restart_after_syscall;
     struct tcb *q_next, *q_prev;      /* endpoint or notification queue */
     struct tcb *run_next, *run_prev;  /* ready queue */
     uint8_t priority, mcp;

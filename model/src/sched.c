@@ -228,6 +228,11 @@ void schedule(void)
 void thread_suspend(struct tcb *t)
 {
     cancel_ipc(t);
+    /* updateRestartPC: a Running thread that is not the invoker has finished its syscall (the
+     * invoker itself would be in Restart on the kernel, so it re-executes). */
+    if (t->state == TS_RUNNING && t != ks.current) {
+        t->restart_after_syscall = true;
+    }
     set_thread_state(t, TS_INACTIVE);
     sched_dequeue(t);
     if (ks.candidate == t) {

@@ -19,7 +19,9 @@
  * there in the root VSpace, else a pointer to the frame's bytes; NULL without a buffer). The
  * stack pointer is ignored. A blocked thread's host thread waits inside kernel_syscall(); when
  * it is woken Running it returns the results the kernel left in its registers, when it is
- * woken Restart it re-executes the syscall (as the kernel does with the restart PC).
+ * woken Restart it re-executes the syscall (as the kernel does with the restart PC), unless it
+ * was suspended while Running, after its syscall had finished (updateRestartPC): then it goes
+ * on after the syscall.
  *
  * Returning from the thread function stops the thread as Suspend would; a Resume calls the
  * function again from rip. Rewriting rip (WriteRegisters, CopyRegisters) of a thread whose
@@ -202,6 +204,7 @@ static void *host_main(void *arg)
         }
         struct tcb *t = h->tcb;
         h->redirect = false;
+        t->restart_after_syscall = false;
         activate(t);
         void (*fn)(seL4_Word) = (void (*)(seL4_Word))(uintptr_t)t->regs.rip;
         seL4_Word fn_arg = t->sr.cptr_or_badge;
@@ -275,7 +278,13 @@ void thread_run_syscall(struct tcb *t)
         if (t->state != TS_RESTART) {
             return;
         }
-        activate(t); /* re-execute the syscall, as from the restart PC */
+        bool done = t->restart_after_syscall;
+        t->restart_after_syscall = false;
+        activate(t);
+        if (done) {
+            return; /* suspended after its syscall had finished: go on after it */
+        }
+        /* re-execute the syscall, as from the restart PC */
     }
 }
 

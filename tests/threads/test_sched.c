@@ -298,6 +298,39 @@ static void self_suspend_is_re_executed(void **state)
     keel_model_shutdown();
 }
 
+static seL4_CPtr n4;
+
+static void signal_then_log(seL4_Word arg)
+{
+    (void)arg;
+    seL4_Signal(n4); /* wakes the root thread, which preempts this one right here */
+    tt_log("after the signal");
+    seL4_Signal(ntfn);
+}
+
+/* Suspended while Running (preempted after its syscall finished), a thread resumes after the
+ * syscall instead of re-executing it (the kernel's updateRestartPC). */
+static void suspended_while_running_goes_on_after_its_syscall(void **state)
+{
+    (void)state;
+    tt_boot();
+    ntfn = tt_new(seL4_NotificationObject, 0);
+    seL4_CPtr n = tt_new(seL4_NotificationObject, 0);
+    n4 = tt_mint(n, seL4_AllRights, 4);
+    seL4_CPtr t = tt_thread("t", signal_then_log, 0, 100);
+    seL4_Word badge;
+    seL4_Wait(n, &badge);
+    assert_int_equal(tt_state(t), KEEL_MODEL_THREAD_RUNNING);
+    assert_int_equal(seL4_TCB_Suspend(t), seL4_NoError);
+    assert_int_equal(seL4_TCB_Resume(t), seL4_NoError);
+    root_wait();
+    assert_string_equal(tt_transcript(), "after the signal\n");
+    /* Its Signal was not sent twice. */
+    (void)seL4_Poll(n, &badge);
+    assert_int_equal(badge, 0);
+    keel_model_shutdown();
+}
+
 static int runs;
 
 static void count_runs(seL4_Word arg)
@@ -438,6 +471,7 @@ int main(void)
         cmocka_unit_test(resume_cancels_blocking_and_requeues),
         cmocka_unit_test(suspend_blocked_thread_leaves_the_queue),
         cmocka_unit_test(self_suspend_is_re_executed),
+        cmocka_unit_test(suspended_while_running_goes_on_after_its_syscall),
         cmocka_unit_test(returning_stops_the_thread),
         cmocka_unit_test(deadlock_is_reported_loudly),
         cmocka_unit_test(shutdown_ends_blocked_threads_and_boots_again),
