@@ -361,19 +361,16 @@ void threads_shutdown(void)
                     "(or a host thread outside the world) may end a world",
                     host_self->name);
     }
+    /* One at a time: waking them all at once would have thousands fight for the lock. */
     for (struct host_thread *h = ks.hosts; h != NULL; h = h->next) {
         if (h->created) {
             h->kill = true;
             pthread_cond_signal(&h->cv);
-        }
-    }
-    kernel_unlock();
-    for (struct host_thread *h = ks.hosts; h != NULL; h = h->next) {
-        if (h->created) {
+            kernel_unlock();
             pthread_join(h->pthread, NULL);
+            kernel_lock();
         }
     }
-    kernel_lock();
     while (ks.hosts != NULL) {
         struct host_thread *h = ks.hosts;
         ks.hosts = h->next;
