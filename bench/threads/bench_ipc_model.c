@@ -107,6 +107,14 @@ static void echo_server(seL4_Word arg)
     }
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+enum { REPEATS = 7 };
+
 static void round_trips(unsigned long n)
 {
     boot(0, 0);
@@ -119,19 +127,24 @@ static void round_trips(unsigned long n)
         seL4_Word len = lengths[k];
         (void)seL4_Call(ep, seL4_MessageInfo_new(0, 0, 0, len)); /* warm up */
         keel_model_counters_reset();
-        double t0 = now_ns();
-        for (unsigned long i = 0; i < n; i++) {
-            seL4_SetMR(0, i);
-            (void)seL4_Call(ep, seL4_MessageInfo_new(0, 0, 0, len));
+        double ns[REPEATS];
+        for (int rep = 0; rep < REPEATS; rep++) {
+            double t0 = now_ns();
+            for (unsigned long i = 0; i < n; i++) {
+                seL4_SetMR(0, i);
+                (void)seL4_Call(ep, seL4_MessageInfo_new(0, 0, 0, len));
+            }
+            ns[rep] = (now_ns() - t0) / (double)n;
         }
-        double t1 = now_ns();
+        qsort(ns, REPEATS, sizeof(ns[0]), cmp_double);
         keel_model_counters c;
         keel_model_counters_get(&c);
-        printf("round trip, %3lu-word messages: %8.0f ns per Call/ReplyRecv (%lu round trips; "
-               "%lu context switches; fastpath-eligible %lu of %lu syscalls)\n",
-               (unsigned long)len, (t1 - t0) / (double)n, n,
-               (unsigned long)c.context_switches, (unsigned long)c.fastpath,
-               (unsigned long)(c.syscalls[0] + c.syscalls[1]));
+        printf("round trip, %3lu-word messages: %6.0f ns per Call/ReplyRecv (median of %d runs "
+               "of %lu; fastest %.0f ns); per round trip: %.1f context switches, %.1f "
+               "fastpath-eligible syscalls\n",
+               (unsigned long)len, ns[REPEATS / 2], REPEATS, n, ns[0],
+               (double)c.context_switches / (double)(n * REPEATS),
+               (double)c.fastpath / (double)(n * REPEATS));
     }
     keel_model_shutdown();
 }
@@ -224,7 +237,17 @@ int main(int argc, char **argv)
 {
     unsigned long trips = argc > 1 ? strtoul(argv[1], NULL, 0) : 20000;
     unsigned long max_threads = argc > 2 ? strtoul(argv[2], NULL, 0) : 32768;
-    round_trips(trips);
+    double load[3] = {0, 0, 0};
+    if (getloadavg(load, 3) == 3) {
+        printf("host: %ld CPUs, load average %.2f (host timings depend on it)\n",
+               sysconf(_SC_NPROCESSORS_ONLN), load[0]);
+    }
+    if (trips > 0) {
+        round_trips(trips);
+    }
+    if (max_threads < 256) {
+        return 0;
+    }
     printf("threads (each blocked in a Wait, 256 KiB host stacks):\n");
     unsigned long good = 0, bad = 0;
     for (unsigned long n = 256; n <= max_threads; n *= 2) {

@@ -4,11 +4,11 @@
  * and lets exactly one of them run at a time (sel4-semantics §11.1).
  *
  * The CPU baton. ks.current is the seL4 thread on the one CPU. Only its host thread runs user
- * code; every other host thread of the world waits on its own condition variable (all of them
- * use the kernel lock as their mutex). A kernel entry runs under the lock, and when it ends,
- * schedule() (sched.c) decides who is current next. If that is another thread, the entering
- * host thread wakes that thread's host thread (creating it the first time the thread runs)
- * and waits until it is current again. So threads switch only at kernel entries, as on the
+ * code; every other host thread of the world waits on a semaphore of its own. A kernel entry
+ * runs under the kernel lock, and when it ends, schedule() (sched.c) decides who is current
+ * next. If that is another thread, the entering host thread releases the lock, wakes that
+ * thread's host thread (creating it the first time the thread runs) and waits until it is
+ * current again; a woken host thread re-checks, under the lock, that it is current. So threads switch only at kernel entries, as on the
  * real kernel without timer preemption, every decision is taken under the lock by the same
  * deterministic code, and a program prints the same lines on every run.
  *
@@ -38,6 +38,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <semaphore.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,7 +52,7 @@ struct host_thread {
     struct host_thread *next; /* ks.hosts */
     struct tcb *tcb;          /* NULL once the TCB is destroyed */
     pthread_t pthread;
-    pthread_cond_t cv;
+    sem_t wake; /* posted when the thread may have become current (or must leave) */
     jmp_buf top;   /* the host thread's entry frame: restart at rip, or leave */
     bool created;  /* a pthread of ours exists (joined at shutdown) */
     bool is_root;  /* the booting host thread: not ours, never long-jumps */
@@ -66,7 +67,7 @@ static _Thread_local struct host_thread *host_me;
 static struct host_thread *host_new(struct tcb *t)
 {
     struct host_thread *h = kzalloc(sizeof(*h));
-    pthread_cond_init(&h->cv, NULL);
+    sem_init(&h->wake, 0, 0);
     h->tcb = t;
     h->next = ks.hosts;
     ks.hosts = h;
@@ -106,13 +107,15 @@ _Noreturn static void deadlock(void)
 
 static void *host_main(void *arg);
 
-/* Make t's host thread notice that t is current: start it the first time, else wake it. */
-static void host_wake(struct tcb *t)
+/*
+ * Make t's host thread notice that t is current: start it the first time (it then waits for
+ * the lock), else return it for the caller to wake once the lock is released.
+ */
+static struct host_thread *host_wake(struct tcb *t)
 {
     struct host_thread *h = t->host != NULL ? t->host : host_new(t);
     if (h->created || h->is_root) {
-        pthread_cond_signal(&h->cv);
-        return;
+        return h;
     }
     pthread_attr_t attr;
     pthread_attr_init(&attr);
@@ -127,6 +130,17 @@ static void host_wake(struct tcb *t)
     }
     h->created = true;
     ks.counters.threads_started++;
+    return NULL;
+}
+
+/* Wait, lock held, until h's thread is current or h must leave. */
+static void host_wait(struct host_thread *h)
+{
+    while (ks.current != h->tcb && !h->kill && h->tcb != NULL) {
+        kernel_unlock();
+        sem_wait(&h->wake);
+        kernel_lock();
+    }
 }
 
 /* Leave the world from a host thread whose thread is gone (lock held). */
@@ -150,9 +164,20 @@ static void settle(struct host_thread *h)
         deadlock();
     }
     if (ks.current != h->tcb) {
-        host_wake(ks.current);
-        while (ks.current != h->tcb && !h->kill && h->tcb != NULL) {
-            pthread_cond_wait(&h->cv, &ks.lock);
+        /* Post after unlocking, so the woken thread finds the lock free. Nothing else can
+         * run in between: every other host thread waits for its own post. */
+        struct host_thread *next = host_wake(ks.current);
+        kernel_unlock();
+        if (next != NULL) {
+            sem_post(&next->wake);
+        }
+        for (;;) {
+            sem_wait(&h->wake);
+            kernel_lock();
+            if (ks.current == h->tcb || h->kill || h->tcb == NULL) {
+                break;
+            }
+            kernel_unlock(); /* a stale post: not our turn yet */
         }
     }
     if (h->kill || h->tcb == NULL) {
@@ -196,9 +221,7 @@ static void *host_main(void *arg)
     /* Every restart at rip and every exit long-jumps here, with the lock held. */
     (void)setjmp(h->top);
     for (;;) {
-        while (!h->kill && h->tcb != NULL && ks.current != h->tcb) {
-            pthread_cond_wait(&h->cv, &ks.lock);
-        }
+        host_wait(h);
         if (h->kill || h->tcb == NULL) {
             break;
         }
@@ -314,7 +337,7 @@ void thread_tcb_destroyed(struct tcb *t)
     t->host = NULL;
     if (h != host_me) {
         h->kill = true;
-        pthread_cond_signal(&h->cv);
+        sem_post(&h->wake);
     }
 }
 
@@ -365,7 +388,7 @@ void threads_shutdown(void)
     for (struct host_thread *h = ks.hosts; h != NULL; h = h->next) {
         if (h->created) {
             h->kill = true;
-            pthread_cond_signal(&h->cv);
+            sem_post(&h->wake);
             kernel_unlock();
             pthread_join(h->pthread, NULL);
             kernel_lock();
@@ -377,7 +400,7 @@ void threads_shutdown(void)
         if (h->tcb != NULL) {
             h->tcb->host = NULL;
         }
-        pthread_cond_destroy(&h->cv);
+        sem_destroy(&h->wake);
         kfree(h, sizeof(*h));
     }
     ks.current = NULL;
