@@ -195,7 +195,8 @@ static void receive_without_buffer(seL4_Word arg)
     seL4_MessageInfo_t info = seL4_RecvWithMRs(ep, &badge, &no_buffer_words[0],
                                                &no_buffer_words[1], &no_buffer_words[2],
                                                &no_buffer_words[3]);
-    tt_log("no-buffer receiver: len %lu", (unsigned long)seL4_MessageInfo_get_length(info));
+    tt_log("no-buffer receiver: len %lu caps %lu", (unsigned long)seL4_MessageInfo_get_length(info),
+           (unsigned long)seL4_MessageInfo_get_extraCaps(info));
     seL4_Signal(done);
 }
 
@@ -225,11 +226,67 @@ static void threads_without_ipc_buffers(void **state)
     for (int i = 0; i < 8; i++) {
         seL4_SetMR(i, 100 + (seL4_Word)i);
     }
-    seL4_Send(ep, seL4_MessageInfo_new(0, 0, 0, 8));
+    seL4_SetCap(0, done); /* no receiver buffer: no caps either */
+    seL4_Send(ep, seL4_MessageInfo_new(0, 0, 1, 8));
     root_wait();
-    assert_string_equal(tt_transcript(), "no-buffer receiver: len 4\n");
+    assert_string_equal(tt_transcript(), "no-buffer receiver: len 4 caps 0\n");
     assert_int_equal(no_buffer_words[3], 103);
     TT_CHECKS();
+    keel_model_shutdown();
+}
+
+static void send_words(seL4_Word arg)
+{
+    seL4_Word m0 = arg, m1 = arg + 1, m2 = arg + 2, m3 = arg + 3;
+    seL4_NBSendWithMRs(ep, seL4_MessageInfo_new(1, 0, 0, 2), &m0, &m1, &m2, &m3);
+    seL4_SendWithMRs(ep, seL4_MessageInfo_new(2, 0, 0, 4), &m0, &m1, &m2, &m3);
+    tt_log("sender done");
+    seL4_Signal(done);
+}
+
+static void reply_with_mrs(seL4_Word arg)
+{
+    (void)arg;
+    seL4_Word badge;
+    (void)seL4_Recv(ep, &badge);
+    seL4_Word m0 = 8, m1 = 9;
+    seL4_ReplyWithMRs(seL4_MessageInfo_new(0, 0, 0, 2), &m0, &m1, NULL, NULL);
+}
+
+/* NBSend/Send/Reply WithMRs, and NBRecv taking a queued sender. */
+static void with_mrs_variants_and_nbrecv(void **state)
+{
+    (void)state;
+    tt_boot();
+    ep = tt_new(seL4_EndpointObject, 0);
+    done = tt_new(seL4_NotificationObject, 0);
+    tt_thread("sender", send_words, 40, 100);
+    seL4_Word badge = 99;
+    seL4_Word r0 = 0, r1 = 0, r2 = 0, r3 = 0;
+    /* The root thread waits in Recv: the NBSend finds it, then the Send queues. */
+    seL4_MessageInfo_t info = seL4_RecvWithMRs(ep, &badge, &r0, &r1, &r2, &r3);
+    assert_int_equal(seL4_MessageInfo_get_label(info), 1);
+    assert_int_equal(seL4_MessageInfo_get_length(info), 2);
+    assert_int_equal(r0, 40);
+    assert_int_equal(r1, 41);
+    /* Let the sender block in its Send, then take it without blocking. */
+    assert_int_equal(seL4_TCB_SetPriority(seL4_CapInitThreadTCB, seL4_CapInitThreadTCB, 50),
+                     seL4_NoError);
+    assert_int_equal(seL4_TCB_SetPriority(seL4_CapInitThreadTCB, seL4_CapInitThreadTCB, 255),
+                     seL4_NoError);
+    info = seL4_NBRecv(ep, &badge);
+    assert_int_equal(seL4_MessageInfo_get_label(info), 2);
+    assert_int_equal(seL4_MessageInfo_get_length(info), 4);
+    assert_int_equal(seL4_GetMR(3), 43);
+    root_wait();
+    assert_string_equal(tt_transcript(), "sender done\n");
+    /* ReplyWithMRs. */
+    tt_thread("server", reply_with_mrs, 0, 100);
+    seL4_Word c0 = 1, c1 = 2;
+    info = seL4_CallWithMRs(ep, seL4_MessageInfo_new(0, 0, 0, 2), &c0, &c1, NULL, NULL);
+    assert_int_equal(seL4_MessageInfo_get_length(info), 2);
+    assert_int_equal(c0, 8);
+    assert_int_equal(c1, 9);
     keel_model_shutdown();
 }
 
@@ -286,6 +343,7 @@ int main(void)
         cmocka_unit_test(send_blocks_nbsend_drops),
         cmocka_unit_test(queues_are_fifo),
         cmocka_unit_test(threads_without_ipc_buffers),
+        cmocka_unit_test(with_mrs_variants_and_nbrecv),
         cmocka_unit_test(sending_needs_the_send_right),
         cmocka_unit_test(fastpath_and_message_counters),
     };
