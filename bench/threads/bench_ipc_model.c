@@ -53,8 +53,8 @@ static seL4_CPtr retype(seL4_Word type, seL4_Word count)
     seL4_CPtr first = next_slot;
     while (count > 0) {
         seL4_Word n = count > 256 ? 256 : count;
-        seL4_Error err = seL4_Untyped_Retype(untyped, type, 0, seL4_CapInitThreadCNode, 0, 0,
-                                             next_slot, n);
+        seL4_Error err =
+            seL4_Untyped_Retype(untyped, type, 0, seL4_CapInitThreadCNode, 0, 0, next_slot, n);
         if (err != seL4_NoError) {
             die("retype", err);
         }
@@ -87,15 +87,15 @@ static void start_thread(seL4_CPtr tcb, seL4_CPtr frame, seL4_Word buffer, seL4_
 
 static seL4_BootInfo *boot(uint64_t ram, unsigned radix)
 {
-    keel_model_config config = {.ram_bytes = ram, .cnode_radix = radix,
-                                .thread_stack_bytes = 256u << 10};
+    keel_model_config config = {
+        .ram_bytes = ram, .cnode_radix = radix, .thread_stack_bytes = 256u << 10};
     seL4_BootInfo *bi = keel_model_boot(&config);
     next_slot = bi->empty.start;
     untyped = find_untyped(bi, 27);
     return bi;
 }
 
-/* ---- 1. Round trips --------------------------------------------------------------------------- */
+/* ---- 1. Round trips -------------------------------------------------------------------------- */
 
 static void echo_server(seL4_Word arg)
 {

@@ -28,7 +28,7 @@
 #define RIGHT_GRANT       4u
 #define RIGHT_GRANT_REPLY 8u
 
-/* ---- Queues (endpoints and notifications): FIFO, linked through q_next/q_prev ----------------- */
+/* ---- Queues (endpoints and notifications): FIFO, linked through q_next/q_prev ---------------- */
 
 void tcb_queue_append(struct tcb **head, struct tcb **tail, struct tcb *t)
 {
@@ -65,7 +65,7 @@ static void ep_remove(struct endpoint *ep, struct tcb *t)
     }
 }
 
-/* ---- Reply caps ------------------------------------------------------------------------------- */
+/* ---- Reply caps ------------------------------------------------------------------------------ */
 
 static struct cap reply_cap(struct tcb *caller, bool master, bool grant)
 {
@@ -155,7 +155,7 @@ void tcb_save_caller(struct tcb *t, struct cte *dest)
     }
 }
 
-/* ---- Send and receive ---------------------------------------------------------------------------- */
+/* ---- Send and receive ------------------------------------------------------------------------ */
 
 void send_ipc(bool blocking, bool call, word_t badge, bool grant, bool grant_reply, struct tcb *t,
               struct endpoint *ep)
@@ -284,7 +284,7 @@ void ipc_recv(struct tcb *t, struct cte *slot, struct cap cap, struct syscall_re
     cap_fault(t, name, r->cptr_or_badge, true, &missing);
 }
 
-/* ---- Cancelling -------------------------------------------------------------------------------- */
+/* ---- Cancelling ------------------------------------------------------------------------------ */
 
 void cancel_ipc(struct tcb *t)
 {
@@ -347,7 +347,7 @@ void endpoint_cancel_badged_sends(struct endpoint *ep, word_t badge)
     reschedule_required();
 }
 
-/* ---- The fastpath (counted only) ---------------------------------------------------------------- */
+/* ---- The fastpath (counted only) ------------------------------------------------------------- */
 
 static bool valid_vspace(const struct tcb *t)
 {

@@ -44,8 +44,7 @@ bool thread_deliver_cap_fault(struct tcb *t, word_t cptr, bool in_recv,
     return true;
 }
 
-void do_fault_transfer(word_t badge, struct tcb *sender, struct tcb *receiver,
-                       seL4_IPCBuffer *rbuf)
+void do_fault_transfer(word_t badge, struct tcb *sender, struct tcb *receiver, seL4_IPCBuffer *rbuf)
 {
     word_t mr[seL4_CapFault_Length];
     mr[seL4_CapFault_IP] = sender->regs.rip;

@@ -111,8 +111,11 @@ static seL4_Error decode_page_map(struct invocation *inv, struct kerr *e)
 
     /* Perform. A 4K entry (or a large page over a large page) is replaced silently. */
     bool was_host = pte->host;
-    *pte = (struct pte){.kind = PTE_FRAME, .rights = vm, .size_bits = (uint8_t)bits,
-                        .paddr = frame.paddr, .host = was_host};
+    *pte = (struct pte){.kind = PTE_FRAME,
+                        .rights = vm,
+                        .size_bits = (uint8_t)bits,
+                        .paddr = frame.paddr,
+                        .host = was_host};
     vspace_host_map_entry(pml4, pte, vaddr, was_host);
     struct cap *c = &inv->slot->cap;
     c->flags |= CAPF_MAPPED;
@@ -138,13 +141,13 @@ static seL4_Error decode_frame(struct invocation *inv, struct kerr *e)
     }
 }
 
-/* ---- Page tables, directories, PDPTs (§10.3) --------------------------------------------------- */
+/* ---- Page tables, directories, PDPTs (§10.3) ------------------------------------------------- */
 
 static seL4_Error decode_table(struct invocation *inv, struct kerr *e)
 {
     struct paging *table = (struct paging *)inv->cap.obj;
     unsigned parent = (unsigned)table->level + 1;
-    word_t map_label = table->level == 1 ? X86PageTableMap
+    word_t map_label = table->level == 1   ? X86PageTableMap
                        : table->level == 2 ? X86PageDirectoryMap
                                            : X86PDPTMap;
     if (inv->label == map_label + 1) { /* the matching Unmap */
@@ -203,7 +206,7 @@ static seL4_Error decode_table(struct invocation *inv, struct kerr *e)
     return seL4_NoError;
 }
 
-/* ---- ASIDs (§10.1) ------------------------------------------------------------------------------ */
+/* ---- ASIDs (§10.1) --------------------------------------------------------------------------- */
 
 static seL4_Error decode_make_pool(struct invocation *inv, struct kerr *e)
 {

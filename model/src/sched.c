@@ -137,7 +137,7 @@ void sched_dequeue(struct tcb *t)
     t->queued = false;
 }
 
-/* ---- Scheduler actions ------------------------------------------------------------------------ */
+/* ---- Scheduler actions ----------------------------------------------------------------------- */
 
 void reschedule_required(void)
 {
@@ -223,7 +223,7 @@ void schedule(void)
     ks.candidate = NULL;
 }
 
-/* ---- Thread control ----------------------------------------------------------------------------- */
+/* ---- Thread control -------------------------------------------------------------------------- */
 
 void thread_suspend(struct tcb *t)
 {

@@ -47,7 +47,7 @@ static struct tcb *tcb_of(struct cap c)
     return (struct tcb *)c.obj;
 }
 
-/* ---- The register file ------------------------------------------------------------------------ */
+/* ---- The register file ----------------------------------------------------------------------- */
 
 static void read_context(const struct tcb *t, word_t *w)
 {
@@ -164,7 +164,8 @@ static seL4_Error decode_copy_registers(struct invocation *inv, struct kerr *e)
         memcpy(to, from, NUM_FRAME_REGS * sizeof(word_t));
     }
     if (flags & 8) { /* integer registers */
-        memcpy(to + NUM_FRAME_REGS, from + NUM_FRAME_REGS, (NUM_REGS - NUM_FRAME_REGS) * sizeof(word_t));
+        memcpy(to + NUM_FRAME_REGS, from + NUM_FRAME_REGS,
+               (NUM_REGS - NUM_FRAME_REGS) * sizeof(word_t));
     }
     write_context(dest, to);
     if (dest == ks.current) {
@@ -337,7 +338,7 @@ static seL4_Error decode_set_ipc_buffer(struct invocation *inv, struct kerr *e)
     return seL4_NoError;
 }
 
-/* ---- Priorities ---------------------------------------------------------------------------------- */
+/* ---- Priorities ------------------------------------------------------------------------------ */
 
 /* The authority TCB (extra cap 0) and checkPrio for each value. */
 static seL4_Error check_prios(struct invocation *inv, const word_t *prio, unsigned n,
@@ -382,7 +383,7 @@ static seL4_Error decode_priorities(struct invocation *inv, struct kerr *e)
     return seL4_NoError;
 }
 
-/* ---- Notification binding ---------------------------------------------------------------------- */
+/* ---- Notification binding -------------------------------------------------------------------- */
 
 static seL4_Error decode_bind_notification(struct invocation *inv, struct kerr *e)
 {

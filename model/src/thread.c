@@ -8,9 +8,10 @@
  * runs under the kernel lock, and when it ends, schedule() (sched.c) decides who is current
  * next. If that is another thread, the entering host thread releases the lock, wakes that
  * thread's host thread (creating it the first time the thread runs) and waits until it is
- * current again; a woken host thread re-checks, under the lock, that it is current. So threads switch only at kernel entries, as on the
- * real kernel without timer preemption, every decision is taken under the lock by the same
- * deterministic code, and a program prints the same lines on every run.
+ * current again; a woken host thread re-checks, under the lock, that it is current. So threads
+ * switch only at kernel entries, as on the real kernel without timer preemption, every decision is
+ * taken under the lock by the same deterministic code, and a program prints the same lines on every
+ * run.
  *
  * Mapping. The root thread is the host thread that booted the world. Any other thread gets a
  * host thread the first time it is chosen to run; that host thread calls the C function at
@@ -52,7 +53,7 @@ struct host_thread {
     struct host_thread *next; /* ks.hosts */
     struct tcb *tcb;          /* NULL once the TCB is destroyed */
     pthread_t pthread;
-    sem_t wake; /* posted when the thread may have become current (or must leave) */
+    sem_t wake;    /* posted when the thread may have become current (or must leave) */
     jmp_buf top;   /* the host thread's entry frame: restart at rip, or leave */
     bool created;  /* a pthread of ours exists (joined at shutdown) */
     bool is_root;  /* the booting host thread: not ours, never long-jumps */
@@ -76,8 +77,13 @@ static struct host_thread *host_new(struct tcb *t)
 }
 
 static const char *const state_names[] = {
-    "inactive", "running", "restart", "blocked on receive", "blocked on send",
-    "blocked on reply", "blocked on notification",
+    "inactive",
+    "running",
+    "restart",
+    "blocked on receive",
+    "blocked on send",
+    "blocked on reply",
+    "blocked on notification",
 };
 
 _Noreturn static void deadlock(void)
@@ -354,7 +360,7 @@ void thread_redirect(struct tcb *t)
     h->redirect = true;
 }
 
-/* ---- Worlds ------------------------------------------------------------------------------------ */
+/* ---- Worlds ---------------------------------------------------------------------------------- */
 
 void threads_boot(struct tcb *root)
 {
@@ -411,7 +417,7 @@ void threads_shutdown(void)
     host_self = NULL;
 }
 
-/* ---- Model API --------------------------------------------------------------------------------- */
+/* ---- Model API ------------------------------------------------------------------------------- */
 
 int keel_model_tcb_state(seL4_CPtr tcb)
 {

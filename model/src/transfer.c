@@ -52,8 +52,8 @@ static struct cte *receive_slot(struct tcb *receiver, seL4_IPCBuffer *rbuf)
 }
 
 static seL4_MessageInfo_t transfer_caps(seL4_MessageInfo_t info, struct cte *const *caps,
-                                        unsigned ncaps, struct endpoint *ep,
-                                        struct tcb *receiver, seL4_IPCBuffer *rbuf)
+                                        unsigned ncaps, struct endpoint *ep, struct tcb *receiver,
+                                        seL4_IPCBuffer *rbuf)
 {
     info = seL4_MessageInfo_set_extraCaps(info, 0);
     info = seL4_MessageInfo_set_capsUnwrapped(info, 0);
@@ -86,8 +86,7 @@ static seL4_MessageInfo_t transfer_caps(seL4_MessageInfo_t info, struct cte *con
 }
 
 static void do_normal_transfer(struct tcb *sender, seL4_IPCBuffer *sbuf, struct endpoint *ep,
-                               word_t badge, bool grant, struct tcb *receiver,
-                               seL4_IPCBuffer *rbuf)
+                               word_t badge, bool grant, struct tcb *receiver, seL4_IPCBuffer *rbuf)
 {
     seL4_MessageInfo_t tag = {{sender->sr.info}};
     if (seL4_MessageInfo_get_length(tag) > seL4_MsgMaxLength) {
@@ -105,8 +104,8 @@ static void do_normal_transfer(struct tcb *sender, seL4_IPCBuffer *sbuf, struct 
             }
         }
     }
-    unsigned len = copy_mrs(sender, sbuf, receiver, rbuf,
-                            (unsigned)seL4_MessageInfo_get_length(tag));
+    unsigned len =
+        copy_mrs(sender, sbuf, receiver, rbuf, (unsigned)seL4_MessageInfo_get_length(tag));
     tag = transfer_caps(tag, caps, ncaps, ep, receiver, rbuf);
     tag = seL4_MessageInfo_set_length(tag, len);
     receiver->sr.info = tag.words[0];
@@ -119,8 +118,8 @@ void do_ipc_transfer(struct tcb *sender, struct endpoint *ep, word_t badge, bool
     ks.counters.ipc_messages++;
     seL4_IPCBuffer *rbuf = tcb_lookup_ipc_buffer(receiver, true);
     if (sender->fault.type == seL4_Fault_NullFault) {
-        do_normal_transfer(sender, tcb_lookup_ipc_buffer(sender, false), ep, badge, grant,
-                           receiver, rbuf);
+        do_normal_transfer(sender, tcb_lookup_ipc_buffer(sender, false), ep, badge, grant, receiver,
+                           rbuf);
     } else {
         do_fault_transfer(badge, sender, receiver, rbuf);
     }

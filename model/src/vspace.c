@@ -71,7 +71,7 @@ static unsigned frame_level(unsigned size_bits)
     return size_bits == seL4_PageBits ? 1 : size_bits == seL4_LargePageBits ? 2 : 3;
 }
 
-/* ---- Host mappings of the root VSpace ---------------------------------------------------------- */
+/* ---- Host mappings of the root VSpace -------------------------------------------------------- */
 
 static int vm_prot(uint8_t rights)
 {
@@ -153,7 +153,7 @@ void *vspace_host_ipc_buffer(struct tcb *t)
     return NULL;
 }
 
-/* ---- What deleting a frame or paging cap does (§7.2) -------------------------------------------- */
+/* ---- What deleting a frame or paging cap does (§7.2) ----------------------------------------- */
 
 void finalise_frame(struct cap *c)
 {

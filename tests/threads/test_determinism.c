@@ -150,8 +150,8 @@ static void same_transcript_every_run(void **state)
     for (int run = 1; run < RUNS; run++) {
         char *again = run_scenario();
         if (strcmp(first, again) != 0) {
-            print_error("run %d differs:\n--- first ---\n%s\n--- run %d ---\n%s\n", run, first,
-                        run, again);
+            print_error("run %d differs:\n--- first ---\n%s\n--- run %d ---\n%s\n", run, first, run,
+                        again);
             fail();
         }
         free(again);

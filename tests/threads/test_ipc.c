@@ -192,9 +192,8 @@ static void receive_without_buffer(seL4_Word arg)
 {
     (void)arg;
     seL4_Word badge;
-    seL4_MessageInfo_t info = seL4_RecvWithMRs(ep, &badge, &no_buffer_words[0],
-                                               &no_buffer_words[1], &no_buffer_words[2],
-                                               &no_buffer_words[3]);
+    seL4_MessageInfo_t info = seL4_RecvWithMRs(ep, &badge, &no_buffer_words[0], &no_buffer_words[1],
+                                               &no_buffer_words[2], &no_buffer_words[3]);
     tt_log("no-buffer receiver: len %lu caps %lu", (unsigned long)seL4_MessageInfo_get_length(info),
            (unsigned long)seL4_MessageInfo_get_extraCaps(info));
     seL4_Signal(done);

@@ -139,8 +139,8 @@ static void bound_receiver(seL4_Word arg)
     tt_log("poll after %lu", (unsigned long)after);
     /* ReplyRecv woken by the notification: message info and MR0 are what was passed in. */
     seL4_Word mr0 = 42;
-    info = seL4_ReplyRecvWithMRs(ep, seL4_MessageInfo_new(3, 0, 0, 1), &badge, &mr0, NULL,
-                                 NULL, NULL);
+    info =
+        seL4_ReplyRecvWithMRs(ep, seL4_MessageInfo_new(3, 0, 0, 1), &badge, &mr0, NULL, NULL, NULL);
     tt_log("replyrecv badge %lu label %lu len %lu mr0 %lu", (unsigned long)badge,
            (unsigned long)seL4_MessageInfo_get_label(info),
            (unsigned long)seL4_MessageInfo_get_length(info), (unsigned long)mr0);

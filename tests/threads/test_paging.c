@@ -127,7 +127,7 @@ static void page_map_checks_in_order(void **state)
     assert_int_equal(seL4_X86_Page_Unmap(f), seL4_NoError);
     assert_int_equal(keel_model_cap(f, &info), 0);
     assert_false(info.mapped);
-    assert_int_equal(map_page(g, vs, va), seL4_NoError); /* still g's: remap allowed */
+    assert_int_equal(map_page(g, vs, va), seL4_NoError);    /* still g's: remap allowed */
     assert_int_equal(seL4_X86_Page_Unmap(f), seL4_NoError); /* unmapping twice: fine */
     /* Unknown label; the PML4 takes no invocations. */
     r = seL4_Call(f, seL4_MessageInfo_new(X86PageTableMap, 0, 0, 0));
@@ -145,9 +145,9 @@ static void stale_asids(void **state)
     tt_boot();
     seL4_CPtr ut = tt_new(seL4_UntypedObject, 12);
     seL4_CPtr pool = tt_slot();
-    assert_int_equal(seL4_X86_ASIDControl_MakePool(seL4_CapASIDControl, ut,
-                                                   seL4_CapInitThreadCNode, pool, 64),
-                     seL4_NoError);
+    assert_int_equal(
+        seL4_X86_ASIDControl_MakePool(seL4_CapASIDControl, ut, seL4_CapInitThreadCNode, pool, 64),
+        seL4_NoError);
     seL4_CPtr a = tt_new(seL4_X64_PML4Object, 0);
     assert_int_equal(seL4_X86_ASIDPool_Assign(pool, a), seL4_NoError);
     keel_model_cap_info info;
@@ -162,9 +162,9 @@ static void stale_asids(void **state)
     assert_int_equal(seL4_X86_PageTable_Map(pt, a, 0, 0), seL4_FailedLookup);
     assert_int_equal(MR(1), seL4_InvalidRoot);
     /* A new pool in the same place: ASID 512 now belongs to another PML4. */
-    assert_int_equal(seL4_X86_ASIDControl_MakePool(seL4_CapASIDControl, ut,
-                                                   seL4_CapInitThreadCNode, pool, 64),
-                     seL4_NoError);
+    assert_int_equal(
+        seL4_X86_ASIDControl_MakePool(seL4_CapASIDControl, ut, seL4_CapInitThreadCNode, pool, 64),
+        seL4_NoError);
     seL4_CPtr b = tt_new(seL4_X64_PML4Object, 0);
     assert_int_equal(seL4_X86_ASIDPool_Assign(pool, b), seL4_NoError);
     assert_int_equal(keel_model_cap(b, &info), 0);
@@ -264,7 +264,8 @@ static void asid_control_and_pools(void **state)
     seL4_CPtr cn = seL4_CapInitThreadCNode;
     seL4_CPtr slot = tt_slot();
     /* Label, length, caps. */
-    seL4_MessageInfo_t r = seL4_Call(seL4_CapASIDControl, seL4_MessageInfo_new(X86PageMap, 0, 0, 0));
+    seL4_MessageInfo_t r =
+        seL4_Call(seL4_CapASIDControl, seL4_MessageInfo_new(X86PageMap, 0, 0, 0));
     assert_int_equal(seL4_MessageInfo_get_label(r), seL4_IllegalOperation);
     seL4_SetCap(0, ut);
     r = seL4_Call(seL4_CapASIDControl, seL4_MessageInfo_new(X86ASIDControlMakePool, 0, 1, 2));
@@ -275,9 +276,9 @@ static void asid_control_and_pools(void **state)
     assert_int_equal(MR(0), 1);
     assert_int_equal(seL4_X86_ASIDControl_MakePool(seL4_CapASIDControl, dev, cn, slot, 64),
                      seL4_InvalidCapability);
-    assert_int_equal(seL4_X86_ASIDControl_MakePool(seL4_CapASIDControl, seL4_CapInitThreadTCB,
-                                                   cn, slot, 64),
-                     seL4_InvalidCapability);
+    assert_int_equal(
+        seL4_X86_ASIDControl_MakePool(seL4_CapASIDControl, seL4_CapInitThreadTCB, cn, slot, 64),
+        seL4_InvalidCapability);
     seL4_CPtr child = tt_new_from(ut, seL4_EndpointObject, 0);
     assert_int_equal(seL4_X86_ASIDControl_MakePool(seL4_CapASIDControl, ut, cn, slot, 64),
                      seL4_RevokeFirst);
@@ -317,9 +318,9 @@ static void asid_control_and_pools(void **state)
     seL4_CPtr first = tt_bi->empty.start + 1000;
     seL4_CPtr pml4s = tt_new(seL4_UntypedObject, 21);
     for (seL4_Word i = 0; i < 512; i += 256) {
-        assert_int_equal(seL4_Untyped_Retype(pml4s, seL4_X64_PML4Object, 0, cn, 0, 0, first + i,
-                                             256),
-                         seL4_NoError);
+        assert_int_equal(
+            seL4_Untyped_Retype(pml4s, seL4_X64_PML4Object, 0, cn, 0, 0, first + i, 256),
+            seL4_NoError);
     }
     for (seL4_Word i = 0; i < 512; i++) {
         assert_int_equal(seL4_X86_ASIDPool_Assign(slot, first + i), seL4_NoError);
@@ -510,8 +511,8 @@ static void ipc_buffer_at_its_vaddr(void **state)
     seL4_CPtr frame = tt_new(seL4_X86_4K, 0);
     assert_int_equal(map_page(frame, seL4_CapInitThreadVSpace, va), seL4_NoError);
     seL4_CPtr t = tt_new(seL4_TCBObject, 0);
-    assert_int_equal(seL4_TCB_Configure(t, 0, seL4_CapInitThreadCNode, 0,
-                                        seL4_CapInitThreadVSpace, 0, va + 0x400, frame),
+    assert_int_equal(seL4_TCB_Configure(t, 0, seL4_CapInitThreadCNode, 0, seL4_CapInitThreadVSpace,
+                                        0, va + 0x400, frame),
                      seL4_NoError);
     assert_int_equal(seL4_TCB_SetPriority(t, seL4_CapInitThreadTCB, 100), seL4_NoError);
     tt_thread_start(t, report, 0);

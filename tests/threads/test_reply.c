@@ -151,7 +151,7 @@ static void unsaved_reply_is_lost_and_resume_recalls(void **state)
     seL4_Word badge;
     (void)root_receive(&badge);
     assert_int_equal(keel_model_cap_count(KEEL_MODEL_CAP_REPLY), 3); /* 2 masters + 1 */
-    (void)seL4_NBRecv(ep, &badge); /* deletes the reply cap */
+    (void)seL4_NBRecv(ep, &badge);                                   /* deletes the reply cap */
     assert_int_equal(keel_model_cap_count(KEEL_MODEL_CAP_REPLY), 2);
     assert_int_equal(tt_state(c), KEEL_MODEL_THREAD_BLOCKED_ON_REPLY);
     /* Resume cancels the wait for a reply: the client calls again. */
@@ -308,7 +308,7 @@ static void reply_cap_grant_and_no_unwrapping(void **state)
     keel_model_shutdown();
 }
 
-/* ---- Deleting an endpoint under waiters, CancelBadgedSends --------------------------------------- */
+/* ---- Deleting an endpoint under waiters, CancelBadgedSends ----------------------------------- */
 
 static seL4_CPtr fault_ep;
 
@@ -329,8 +329,7 @@ static void send_on(seL4_Word cptr)
 static void call_on(seL4_Word cptr)
 {
     seL4_MessageInfo_t r = seL4_Call(cptr, seL4_MessageInfo_new(0, 0, 0, 0));
-    tt_log("call returned label %lu len %lu mr0 %lu",
-           (unsigned long)seL4_MessageInfo_get_label(r),
+    tt_log("call returned label %lu len %lu mr0 %lu", (unsigned long)seL4_MessageInfo_get_label(r),
            (unsigned long)seL4_MessageInfo_get_length(r), (unsigned long)seL4_GetMR(0));
     seL4_Signal(done);
 }
@@ -395,17 +394,15 @@ static void cancel_badged_sends(void **state)
     }
     /* Rights checks: an unbadged cap does nothing; a cap without all rights is refused. */
     seL4_CPtr weak = tt_slot();
-    assert_int_equal(seL4_CNode_Copy(seL4_CapInitThreadCNode, weak, 64, seL4_CapInitThreadCNode,
-                                     b1, 64, seL4_CanWrite),
+    assert_int_equal(seL4_CNode_Copy(seL4_CapInitThreadCNode, weak, 64, seL4_CapInitThreadCNode, b1,
+                                     64, seL4_CanWrite),
                      seL4_NoError);
     assert_int_equal(seL4_CNode_CancelBadgedSends(seL4_CapInitThreadCNode, weak, 64),
                      seL4_IllegalOperation);
-    assert_int_equal(seL4_CNode_CancelBadgedSends(seL4_CapInitThreadCNode, ep, 64),
-                     seL4_NoError);
+    assert_int_equal(seL4_CNode_CancelBadgedSends(seL4_CapInitThreadCNode, ep, 64), seL4_NoError);
     assert_int_equal(tt_state(t[0]), KEEL_MODEL_THREAD_BLOCKED_ON_SEND);
     /* Badge 1: senders 10 and 12 restart (and re-queue behind 11 when they run again). */
-    assert_int_equal(seL4_CNode_CancelBadgedSends(seL4_CapInitThreadCNode, b1, 64),
-                     seL4_NoError);
+    assert_int_equal(seL4_CNode_CancelBadgedSends(seL4_CapInitThreadCNode, b1, 64), seL4_NoError);
     assert_int_equal(tt_state(t[0]), KEEL_MODEL_THREAD_RESTART);
     assert_int_equal(tt_state(t[1]), KEEL_MODEL_THREAD_BLOCKED_ON_SEND);
     assert_int_equal(tt_state(t[2]), KEEL_MODEL_THREAD_RESTART);

@@ -37,10 +37,8 @@ static void configure_checks_in_order(void **state)
     /* The IPC buffer first: not a frame, a device frame, unaligned. */
     assert_int_equal(seL4_TCB_Configure(tcb, 0, cn, 0, vs, 0, 0x10000, ep), seL4_IllegalOperation);
     seL4_CPtr dev = tt_new_from(model_test_untyped(tt_bi, 12, true), seL4_X86_4K, 0);
-    assert_int_equal(seL4_TCB_Configure(tcb, 0, cn, 0, vs, 0, 0x10000, dev),
-                     seL4_IllegalOperation);
-    assert_int_equal(seL4_TCB_Configure(tcb, 0, cn, 0, vs, 0, 0x10200, frame),
-                     seL4_AlignmentError);
+    assert_int_equal(seL4_TCB_Configure(tcb, 0, cn, 0, vs, 0, 0x10000, dev), seL4_IllegalOperation);
+    assert_int_equal(seL4_TCB_Configure(tcb, 0, cn, 0, vs, 0, 0x10200, frame), seL4_AlignmentError);
     /* Address 0: the frame cap is not even looked at (§11 correction). */
     assert_int_equal(seL4_TCB_Configure(tcb, 0, cn, 0, vs, 0, 0, ep), seL4_NoError);
     /* CSpace must be a CNode, VSpace a PML4 with an ASID. */
@@ -52,8 +50,8 @@ static void configure_checks_in_order(void **state)
     assert_int_equal(seL4_TCB_Configure(tcb, 0, cn, 0, pml4, 0, 0x10400, frame),
                      seL4_IllegalOperation);
     /* A guard that does not fit (guard size + radix > 64) makes the CSpace cap empty. */
-    assert_int_equal(seL4_TCB_Configure(tcb, 0, cn, seL4_CNode_CapData_new(0, 60).words[0], vs,
-                                        0, 0x10400, frame),
+    assert_int_equal(seL4_TCB_Configure(tcb, 0, cn, seL4_CNode_CapData_new(0, 60).words[0], vs, 0,
+                                        0x10400, frame),
                      seL4_IllegalOperation);
     assert_int_equal(seL4_TCB_Configure(tcb, 0, cn, 0, vs, 0, 0x10400, frame), seL4_NoError);
     /* The TCB's own copies are CDT children of the caps given. */
@@ -65,8 +63,7 @@ static void configure_checks_in_order(void **state)
     seL4_CPtr own = tt_new(seL4_CapTableObject, 4);
     assert_int_equal(seL4_TCB_SetSpace(tcb, 0, own, 0, vs, 0), seL4_NoError);
     assert_int_equal(seL4_CNode_Delete(seL4_CapInitThreadCNode, own, 64), seL4_NoError);
-    assert_int_equal(seL4_TCB_Configure(tcb, 0, cn, 0, vs, 0, 0x10200, frame),
-                     seL4_AlignmentError);
+    assert_int_equal(seL4_TCB_Configure(tcb, 0, cn, 0, vs, 0, 0x10200, frame), seL4_AlignmentError);
     assert_int_equal(seL4_TCB_Configure(tcb, 0, cn, 0, vs, 0, 0x10400, frame),
                      seL4_IllegalOperation);
     assert_int_equal(seL4_TCB_SetSpace(tcb, 0, cn, 0, vs, 0), seL4_IllegalOperation);
@@ -245,8 +242,7 @@ static void copy_registers(void **state)
     seL4_MessageInfo_t r = seL4_Call(dst, seL4_MessageInfo_new(TCBCopyRegisters, 0, 0, 1));
     assert_int_equal(label_of(r), seL4_TruncatedMessage);
     /* Integer registers only (fs_base, gs_base). */
-    assert_int_equal(seL4_TCB_CopyRegisters(dst, src, false, false, false, true, 0),
-                     seL4_NoError);
+    assert_int_equal(seL4_TCB_CopyRegisters(dst, src, false, false, false, true, 0), seL4_NoError);
     seL4_UserContext back;
     assert_int_equal(seL4_TCB_ReadRegisters(dst, false, 0, 20, &back), seL4_NoError);
     assert_int_equal(back.fs_base, 0x1234);
@@ -258,8 +254,7 @@ static void copy_registers(void **state)
     /* Suspend the source. */
     assert_int_equal(seL4_TCB_Resume(src), seL4_NoError);
     assert_int_equal(tt_state(src), KEEL_MODEL_THREAD_RESTART);
-    assert_int_equal(seL4_TCB_CopyRegisters(dst, src, true, false, false, false, 0),
-                     seL4_NoError);
+    assert_int_equal(seL4_TCB_CopyRegisters(dst, src, true, false, false, false, 0), seL4_NoError);
     assert_int_equal(tt_state(src), KEEL_MODEL_THREAD_INACTIVE);
     keel_model_shutdown();
 }
@@ -290,8 +285,8 @@ static void thread_start_and_its_ipc_buffer(void **state)
     done = tt_new(seL4_NotificationObject, 0);
     seL4_CPtr frame = tt_new(seL4_X86_4K, 0);
     seL4_CPtr t = tt_new(seL4_TCBObject, 0);
-    assert_int_equal(seL4_TCB_Configure(t, 0, seL4_CapInitThreadCNode, 0,
-                                        seL4_CapInitThreadVSpace, 0, 0x20000c00, frame),
+    assert_int_equal(seL4_TCB_Configure(t, 0, seL4_CapInitThreadCNode, 0, seL4_CapInitThreadVSpace,
+                                        0, 0x20000c00, frame),
                      seL4_NoError);
     assert_int_equal(seL4_TCB_SetPriority(t, seL4_CapInitThreadTCB, 100), seL4_NoError);
     tt_thread_start(t, report_buffer, 0x5555);

@@ -140,8 +140,7 @@ void tt_log_reset(void)
 void tt_fail(const char *file, int line, const char *what)
 {
     if (tt_failures++ == 0) {
-        (void)snprintf(tt_first_failure, sizeof(tt_first_failure), "%s:%d: %s", file, line,
-                       what);
+        (void)snprintf(tt_first_failure, sizeof(tt_first_failure), "%s:%d: %s", file, line, what);
     }
 }
 

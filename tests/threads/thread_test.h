@@ -52,18 +52,18 @@ void tt_log_reset(void);
 extern int tt_failures;
 extern char tt_first_failure[256];
 void tt_fail(const char *file, int line, const char *what);
-#define T_CHECK(c)                                                                              \
-    do {                                                                                        \
-        if (!(c)) {                                                                             \
-            tt_fail(__FILE__, __LINE__, #c);                                                    \
-        }                                                                                       \
+#define T_CHECK(c)                                                                                 \
+    do {                                                                                           \
+        if (!(c)) {                                                                                \
+            tt_fail(__FILE__, __LINE__, #c);                                                       \
+        }                                                                                          \
     } while (0)
-#define TT_CHECKS()                                                                             \
-    do {                                                                                        \
-        if (tt_failures != 0) {                                                                 \
-            fail_msg("%d check(s) failed in seL4 threads, first: %s", tt_failures,           \
-                     tt_first_failure);                                                        \
-        }                                                                                       \
+#define TT_CHECKS()                                                                                \
+    do {                                                                                           \
+        if (tt_failures != 0) {                                                                    \
+            fail_msg("%d check(s) failed in seL4 threads, first: %s", tt_failures,                 \
+                     tt_first_failure);                                                            \
+        }                                                                                          \
     } while (0)
 
 /* Map a host-visible range of the root VSpace: page tables for [va, va + bytes). */
