@@ -173,9 +173,14 @@ static void settle(struct host_thread *h)
         /* Post after unlocking, so the woken thread finds the lock free. Nothing else can
          * run in between: every other host thread waits for its own post. */
         struct host_thread *next = host_wake(ks.current);
+        bool gone = h->kill || h->tcb == NULL; /* e.g. it deleted its own TCB */
         kernel_unlock();
         if (next != NULL) {
             sem_post(&next->wake);
+        }
+        if (gone) {
+            kernel_lock();
+            host_leave(h);
         }
         for (;;) {
             sem_wait(&h->wake);

@@ -458,6 +458,33 @@ static void deleting_a_blocked_thread(void **state)
     keel_model_shutdown();
 }
 
+static seL4_CPtr own_tcb;
+
+static void delete_own_tcb(seL4_Word arg)
+{
+    tt_log("deleting myself");
+    seL4_Signal(ntfn);
+    seL4_CNode_Delete(seL4_CapInitThreadCNode, own_tcb, 64);
+    tt_log("still here"); /* never */
+    (void)arg;
+}
+
+/* A thread that deletes its own TCB ends there; its host thread leaves. */
+static void deleting_ones_own_tcb(void **state)
+{
+    (void)state;
+    tt_boot();
+    ntfn = tt_new(seL4_NotificationObject, 0);
+    own_tcb = tt_thread("suicidal", delete_own_tcb, 0, 100);
+    root_wait();
+    tt_thread("go", say_and_signal, 0, 1);
+    root_wait();
+    assert_int_equal(tt_state(own_tcb), -1);
+    assert_string_equal(tt_transcript(), "deleting myself\nthread 0\n");
+    MODEL_CHECK();
+    keel_model_shutdown();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -476,6 +503,7 @@ int main(void)
         cmocka_unit_test(deadlock_is_reported_loudly),
         cmocka_unit_test(shutdown_ends_blocked_threads_and_boots_again),
         cmocka_unit_test(deleting_a_blocked_thread),
+        cmocka_unit_test(deleting_ones_own_tcb),
     };
     return cmocka_run_group_tests_name("threads.sched", tests, NULL, NULL);
 }

@@ -284,6 +284,7 @@ typedef void (*keel_model_fault_hook)(const keel_model_fault *fault, void *ctx);
  * the message and aborts. If the hook returns, the thread stays stopped (Inactive) until a
  * Resume, as on the kernel; a hook for the root thread must not return (tests longjmp out of
  * it; if it returns, the model aborts). A hook that long-jumps out hands the thread back to
- * the caller: the model lets it run on from its next kernel entry.
+ * the caller: the model lets it run on from its next kernel entry. A hook must not make seL4
+ * system calls.
  */
 void keel_model_set_fault_hook(keel_model_fault_hook hook, void *ctx);
