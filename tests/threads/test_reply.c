@@ -268,6 +268,40 @@ static void cap_transfer_and_unwrapping(void **state)
     keel_model_shutdown();
 }
 
+static seL4_CPtr late_slot;
+
+static void send_late_cap(seL4_Word arg)
+{
+    (void)arg;
+    seL4_SetCap(0, late_slot); /* empty when it sends: a lookup that succeeds, to nothing */
+    seL4_Send(ep, seL4_MessageInfo_new(0, 0, 1, 0));
+}
+
+/* A blocked sender's extra caps are looked up at the rendezvous, not when it sent. */
+static void extra_caps_looked_up_at_the_rendezvous(void **state)
+{
+    (void)state;
+    tt_boot();
+    ep = tt_new(seL4_EndpointObject, 0);
+    late_slot = tt_slot();
+    tt_thread("sender", send_late_cap, 0, 100);
+    let_others_run(); /* it blocks in Send */
+    seL4_CPtr n = tt_new(seL4_NotificationObject, 0);
+    assert_int_equal(seL4_CNode_Copy(seL4_CapInitThreadCNode, late_slot, 64,
+                                     seL4_CapInitThreadCNode, n, 64, seL4_AllRights),
+                     seL4_NoError);
+    seL4_CPtr slot = tt_slot();
+    seL4_SetCapReceivePath(seL4_CapInitThreadCNode, slot, 64);
+    seL4_Word badge;
+    seL4_MessageInfo_t info = seL4_Recv(ep, &badge);
+    assert_int_equal(seL4_MessageInfo_get_extraCaps(info), 1);
+    keel_model_cap_info ci;
+    assert_int_equal(keel_model_cap(slot, &ci), 0);
+    assert_int_equal(ci.type, KEEL_MODEL_CAP_NOTIFICATION);
+    MODEL_CHECK();
+    keel_model_shutdown();
+}
+
 static seL4_CPtr reply_with;
 
 static void grant_server(seL4_Word arg)
@@ -428,6 +462,7 @@ int main(void)
         cmocka_unit_test(saved_reply_caps),
         cmocka_unit_test(unsaved_reply_is_lost_and_resume_recalls),
         cmocka_unit_test(cap_transfer_and_unwrapping),
+        cmocka_unit_test(extra_caps_looked_up_at_the_rendezvous),
         cmocka_unit_test(reply_cap_grant_and_no_unwrapping),
         cmocka_unit_test(endpoint_deletion_under_waiters),
         cmocka_unit_test(cancel_badged_sends),
