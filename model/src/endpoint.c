@@ -23,11 +23,6 @@
  */
 #include "kernel.h"
 
-#define RIGHT_WRITE       1u
-#define RIGHT_READ        2u
-#define RIGHT_GRANT       4u
-#define RIGHT_GRANT_REPLY 8u
-
 /* ---- Queues (endpoints and notifications): FIFO, linked through q_next/q_prev ---------------- */
 
 void tcb_queue_append(struct tcb **head, struct tcb **tail, struct tcb *t)
@@ -349,12 +344,6 @@ void endpoint_cancel_badged_sends(struct endpoint *ep, word_t badge)
 
 /* ---- The fastpath (counted only) ------------------------------------------------------------- */
 
-static bool valid_vspace(const struct tcb *t)
-{
-    struct cap v = t->slots[TCB_VTABLE].cap;
-    return v.type == KEEL_MODEL_CAP_PML4 && v.asid != 0;
-}
-
 /*
  * The conditions of the kernel's fastpath_call / fastpath_reply_recv, checked at entry: a
  * message of at most 4 words and no extra caps, no pending fault, and for a Call an endpoint
@@ -384,7 +373,7 @@ bool fastpath_would_take(struct tcb *t, seL4_Syscall_ID sys)
             return false;
         }
         struct tcb *dest = ep->head;
-        return valid_vspace(dest) &&
+        return is_valid_vtable_root(dest->slots[TCB_VTABLE].cap) &&
                !(dest->priority < t->priority && !is_highest_prio(dest->priority)) &&
                (c.rights & (RIGHT_GRANT | RIGHT_GRANT_REPLY)) != 0;
     }
@@ -397,6 +386,6 @@ bool fastpath_would_take(struct tcb *t, seL4_Syscall_ID sys)
         return false;
     }
     struct tcb *caller = (struct tcb *)rc.obj;
-    return caller->fault.type == seL4_Fault_NullFault && valid_vspace(caller) &&
-           is_highest_prio(caller->priority);
+    return caller->fault.type == seL4_Fault_NullFault &&
+           is_valid_vtable_root(caller->slots[TCB_VTABLE].cap) && is_highest_prio(caller->priority);
 }

@@ -30,9 +30,9 @@ bool thread_deliver_cap_fault(struct tcb *t, word_t cptr, bool in_recv,
         return false;
     }
     struct cap c = slot->cap;
-    bool can_send = (c.rights & seL4_CanWrite.words[0]) != 0;
-    bool grant = (c.rights & seL4_CanGrant.words[0]) != 0;
-    bool grant_reply = (c.rights & seL4_CanGrantReply.words[0]) != 0;
+    bool can_send = (c.rights & RIGHT_WRITE) != 0;
+    bool grant = (c.rights & RIGHT_GRANT) != 0;
+    bool grant_reply = (c.rights & RIGHT_GRANT_REPLY) != 0;
     if (c.type != KEEL_MODEL_CAP_ENDPOINT || !can_send || !(grant || grant_reply)) {
         return false;
     }

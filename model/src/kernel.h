@@ -48,6 +48,9 @@ enum mdb_flag {
 
 enum vm_rights { VM_KERNEL_ONLY = 1, VM_READ_ONLY = 2, VM_READ_WRITE = 3 };
 
+/* Rights bits of endpoint, notification and reply caps (seL4_CapRights_t, §2.5). */
+enum cap_right { RIGHT_WRITE = 1, RIGHT_READ = 2, RIGHT_GRANT = 4, RIGHT_GRANT_REPLY = 8 };
+
 struct kobj;
 
 struct cap {
@@ -356,6 +359,23 @@ void finalise_asid_pool(struct asid_pool *pool);
 void finalise_pml4(struct cap *c);
 
 /* ---- VSpaces (vspace.c) ---------------------------------------------------------------------- */
+
+/* Index into a table of `level` (4 = PML4 ... 1 = PT) for vaddr, and what one entry covers. */
+static inline unsigned vspace_index(word_t vaddr, unsigned level)
+{
+    return (unsigned)((vaddr >> (seL4_PageBits + 9 * (level - 1))) & (PT_ENTRIES - 1));
+}
+
+static inline unsigned vspace_entry_bits(unsigned level)
+{
+    return seL4_PageBits + 9 * (level - 1);
+}
+
+/* A valid VSpace root (isValidVTableRoot): a PML4 cap that has an ASID. */
+static inline bool is_valid_vtable_root(struct cap c)
+{
+    return c.type == KEEL_MODEL_CAP_PML4 && c.asid != 0;
+}
 
 struct paging *vspace_of_asid(word_t asid);
 struct pte *vspace_entry(word_t asid, word_t vaddr, unsigned level);

@@ -16,21 +16,6 @@
  */
 #include "kernel.h"
 
-static unsigned table_index(word_t vaddr, unsigned level)
-{
-    return (unsigned)((vaddr >> (seL4_PageBits + 9 * (level - 1))) & (PT_ENTRIES - 1));
-}
-
-static unsigned entry_bits(unsigned level)
-{
-    return seL4_PageBits + 9 * (level - 1);
-}
-
-static bool is_valid_vtable_root(struct cap c)
-{
-    return c.type == KEEL_MODEL_CAP_PML4 && c.asid != 0;
-}
-
 /* findVSpaceForASID and the "is it this PML4" check common to every Map. */
 static seL4_Error find_vspace(struct cap vspace_cap, struct paging **out, struct kerr *e)
 {
@@ -55,13 +40,13 @@ static seL4_Error walk_to(struct paging *pml4, word_t vaddr, unsigned level, str
 {
     struct paging *table = pml4;
     for (unsigned l = 4; l > level; l--) {
-        struct pte *pte = &table->entries[table_index(vaddr, l)];
+        struct pte *pte = &table->entries[vspace_index(vaddr, l)];
         if (pte->kind != PTE_TABLE) {
-            return kerr_missing_capability(e, false, entry_bits(l));
+            return kerr_missing_capability(e, false, vspace_entry_bits(l));
         }
         table = (struct paging *)pte->table;
     }
-    *out = &table->entries[table_index(vaddr, level)];
+    *out = &table->entries[vspace_index(vaddr, level)];
     return seL4_NoError;
 }
 
@@ -157,7 +142,7 @@ static seL4_Error decode_table(struct invocation *inv, struct kerr *e)
         struct cap *c = &inv->slot->cap;
         if (c->flags & CAPF_MAPPED) {
             finalise_paging(c); /* clear the parent entry if it still points here */
-            vspace_host_unmap_subtree(table, c->word & ~MASK(entry_bits(parent)));
+            vspace_host_unmap_subtree(table, c->word & ~MASK(vspace_entry_bits(parent)));
             for (size_t i = 0; i < PT_ENTRIES; i++) {
                 table->entries[i] = (struct pte){0};
             }
@@ -177,7 +162,7 @@ static seL4_Error decode_table(struct invocation *inv, struct kerr *e)
     if (inv->cap.flags & CAPF_MAPPED) {
         return kerr_invalid_capability(e, 0);
     }
-    word_t vaddr = inv_arg(inv, 0) & ~MASK(entry_bits(parent));
+    word_t vaddr = inv_arg(inv, 0) & ~MASK(vspace_entry_bits(parent));
     struct cap vs = inv->extra_cap[0];
     if (!is_valid_vtable_root(vs)) {
         return kerr_invalid_capability(e, 1);

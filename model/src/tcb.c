@@ -176,12 +176,6 @@ static seL4_Error decode_copy_registers(struct invocation *inv, struct kerr *e)
 
 /* ---- Spaces, IPC buffer, fault endpoint (ThreadControl) -------------------------------------- */
 
-/* Whether a cap may be a thread's VSpace root: a PML4 that has an ASID. */
-static bool is_valid_vtable_root(struct cap c)
-{
-    return c.type == KEEL_MODEL_CAP_PML4 && c.asid != 0;
-}
-
 /* checkValidIPCBuffer (x86). */
 static seL4_Error check_ipc_buffer(word_t vaddr, struct cap c, struct kerr *e)
 {
@@ -398,7 +392,7 @@ static seL4_Error decode_bind_notification(struct invocation *inv, struct kerr *
     if (c.type != KEEL_MODEL_CAP_NOTIFICATION) {
         return kerr_set(e, seL4_IllegalOperation);
     }
-    if (!(c.rights & seL4_CanRead.words[0])) {
+    if (!(c.rights & RIGHT_READ)) {
         return kerr_set(e, seL4_IllegalOperation);
     }
     struct notification *n = (struct notification *)c.obj;

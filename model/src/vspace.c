@@ -25,18 +25,6 @@
 
 #include "kernel.h"
 
-/* Index into a table of `level` (4 = PML4 ... 1 = PT) for a virtual address. */
-static unsigned table_index(word_t vaddr, unsigned level)
-{
-    return (unsigned)((vaddr >> (seL4_PageBits + 9 * (level - 1))) & (PT_ENTRIES - 1));
-}
-
-/* log2 of what one entry of a table at `level` covers. */
-static unsigned entry_bits(unsigned level)
-{
-    return seL4_PageBits + 9 * (level - 1);
-}
-
 struct paging *vspace_of_asid(word_t asid)
 {
     struct asid_pool *pool = ks.asid_table[asid >> seL4_ASIDPoolIndexBits];
@@ -54,7 +42,7 @@ struct pte *vspace_entry(word_t asid, word_t vaddr, unsigned level)
 {
     struct paging *table = vspace_of_asid(asid);
     for (unsigned l = 4; table != NULL; l--) {
-        struct pte *pte = &table->entries[table_index(vaddr, l)];
+        struct pte *pte = &table->entries[vspace_index(vaddr, l)];
         if (l == level) {
             return pte;
         }
@@ -112,7 +100,7 @@ void vspace_host_unmap_subtree(struct paging *table, word_t base)
     if (ks.host_mappings == 0 || table == NULL) {
         return;
     }
-    unsigned bits = entry_bits(table->level);
+    unsigned bits = vspace_entry_bits(table->level);
     for (word_t i = 0; i < PT_ENTRIES; i++) {
         struct pte *pte = &table->entries[i];
         if (pte->kind == PTE_FRAME) {
@@ -140,7 +128,7 @@ void *vspace_host_ipc_buffer(struct tcb *t)
     paddr_t want = frame.paddr + (va & MASK(frame.size_bits));
     struct paging *table = ks.root_vspace;
     for (unsigned l = 4; l >= 1; l--) {
-        struct pte *pte = &table->entries[table_index(va, l)];
+        struct pte *pte = &table->entries[vspace_index(va, l)];
         if (pte->kind == PTE_FRAME) {
             bool hit = pte->host && pte->paddr + (va & MASK(pte->size_bits)) == want;
             return hit ? (void *)(uintptr_t)va : NULL;
@@ -179,7 +167,7 @@ void finalise_paging(struct cap *c)
     unsigned parent = (unsigned)table->level + 1;
     struct pte *pte = vspace_entry(c->asid, c->word, parent);
     if (pte != NULL && pte->kind == PTE_TABLE && pte->table == c->obj) {
-        vspace_host_unmap_subtree(table, c->word & ~MASK(entry_bits(parent)));
+        vspace_host_unmap_subtree(table, c->word & ~MASK(vspace_entry_bits(parent)));
         *pte = (struct pte){0};
     }
 }

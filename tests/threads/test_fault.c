@@ -11,12 +11,6 @@
 
 static seL4_CPtr ep, fault_ep, done;
 
-static void root_wait(void)
-{
-    seL4_Word badge;
-    seL4_Wait(done, &badge);
-}
-
 static seL4_Word bad_cptr, extra_cptr;
 
 static void call_bad(seL4_Word arg)
@@ -69,7 +63,7 @@ static void cap_fault_goes_to_the_fault_endpoint(void **state)
     seL4_Reply(seL4_MessageInfo_new(0, 0, 0, 0));
     (void)seL4_Recv(ep, &badge);
     seL4_Reply(seL4_MessageInfo_new(5, 0, 0, 0));
-    root_wait();
+    (void)tt_wait(done);
     assert_string_equal(tt_transcript(), "call returned label 5\n");
     TT_CHECKS();
     MODEL_CHECK();
@@ -147,7 +141,7 @@ static void receive_phase_fault_to_bufferless_handler(void **state)
     tt_thread_start(h, bufferless_handler, 0);
     seL4_CPtr t = tt_thread_new("faulter", 100, fault_ep);
     tt_thread_start(t, replyrecv_bad, 0);
-    root_wait();
+    (void)tt_wait(done);
     assert_int_equal(seL4_MessageInfo_get_label(handler_info), seL4_Fault_CapFault);
     assert_int_equal(seL4_MessageInfo_get_length(handler_info), 4);
     assert_int_equal(handler_mrs[seL4_CapFault_Addr], 5000);
@@ -191,10 +185,7 @@ static void double_fault_stops_the_thread(void **state)
         bad_cptr = 1ull << 62;
         seL4_CPtr t = tt_thread_new("stopped", 100, handlers[i]);
         tt_thread_start(t, call_empty_slot_then_log, 0);
-        assert_int_equal(seL4_TCB_SetPriority(seL4_CapInitThreadTCB, seL4_CapInitThreadTCB, 50),
-                         seL4_NoError);
-        assert_int_equal(seL4_TCB_SetPriority(seL4_CapInitThreadTCB, seL4_CapInitThreadTCB, 255),
-                         seL4_NoError);
+        tt_let_others_run();
         assert_int_equal(hook_calls, 1);
         assert_int_equal(tt_state(t), KEEL_MODEL_THREAD_INACTIVE);
         assert_string_equal(hooked.thread, "stopped");
@@ -209,10 +200,7 @@ static void double_fault_stops_the_thread(void **state)
         regs.rdi = good_cptr;
         assert_int_equal(seL4_TCB_WriteRegisters(t, true, 0, 20, &regs), seL4_NoError);
         seL4_Signal(good_cptr);
-        assert_int_equal(seL4_TCB_SetPriority(seL4_CapInitThreadTCB, seL4_CapInitThreadTCB, 50),
-                         seL4_NoError);
-        assert_int_equal(seL4_TCB_SetPriority(seL4_CapInitThreadTCB, seL4_CapInitThreadTCB, 255),
-                         seL4_NoError);
+        tt_let_others_run();
         assert_int_equal(hook_calls, 1);
     }
     assert_string_equal(tt_transcript(), "resumed after the fault\nresumed after the fault\n"

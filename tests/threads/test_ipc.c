@@ -10,12 +10,6 @@
 
 static seL4_CPtr ep, done;
 
-static void root_wait(void)
-{
-    seL4_Word badge;
-    seL4_Wait(done, &badge);
-}
-
 /* Adds 1 to every word, answers with label 7 and the same length; logs what it saw. */
 static void echo_server(seL4_Word arg)
 {
@@ -117,20 +111,17 @@ static void send_blocks_nbsend_drops(void **state)
     seL4_SetMR(0, 2);
     seL4_Send(ep, seL4_MessageInfo_new(0, 0, 0, 1));
     assert_int_equal(tt_state(r), KEEL_MODEL_THREAD_RUNNING); /* preempted by the root */
-    root_wait();
+    (void)tt_wait(done);
     assert_string_equal(tt_transcript(), "1: len 1 mr0 2 badge 0\n");
     /* A receiver already waiting: NBSend delivers, with the cap's badge. */
     tt_log_reset();
     tt_thread("receiver", receive_once, 2, 100);
     /* Let it block: drop the root thread below it for a moment. */
-    assert_int_equal(seL4_TCB_SetPriority(seL4_CapInitThreadTCB, seL4_CapInitThreadTCB, 50),
-                     seL4_NoError);
-    assert_int_equal(seL4_TCB_SetPriority(seL4_CapInitThreadTCB, seL4_CapInitThreadTCB, 255),
-                     seL4_NoError);
+    tt_let_others_run();
     seL4_CPtr b = tt_mint(ep, seL4_AllRights, 9);
     seL4_SetMR(0, 3);
     seL4_NBSend(b, seL4_MessageInfo_new(0, 0, 0, 1));
-    root_wait();
+    (void)tt_wait(done);
     assert_string_equal(tt_transcript(), "2: len 1 mr0 3 badge 9\n");
     keel_model_shutdown();
 }
@@ -140,15 +131,6 @@ static void send_with_badge(seL4_Word arg)
     seL4_SetMR(0, arg);
     seL4_Send((seL4_CPtr)(arg >> 16), seL4_MessageInfo_new(0, 0, 0, 1));
     tt_log("sender %lu returned", (unsigned long)(arg & 0xffff));
-}
-
-/* Let every runnable thread above 50 run until it blocks (the root thread dips below them). */
-static void let_others_run(void)
-{
-    assert_int_equal(seL4_TCB_SetPriority(seL4_CapInitThreadTCB, seL4_CapInitThreadTCB, 50),
-                     seL4_NoError);
-    assert_int_equal(seL4_TCB_SetPriority(seL4_CapInitThreadTCB, seL4_CapInitThreadTCB, 255),
-                     seL4_NoError);
 }
 
 /* Non-MCS endpoint queues are FIFO whatever the priorities. */
@@ -162,7 +144,7 @@ static void queues_are_fifo(void **state)
     for (seL4_Word i = 0; i < 3; i++) {
         seL4_CPtr b = tt_mint(ep, seL4_AllRights, i + 1);
         tt_thread("sender", send_with_badge, (b << 16) | (i + 1), prio[i]);
-        let_others_run(); /* it blocks in Send before the next one exists */
+        tt_let_others_run(); /* it blocks in Send before the next one exists */
     }
     for (seL4_Word i = 0; i < 3; i++) {
         seL4_Word badge;
@@ -171,7 +153,7 @@ static void queues_are_fifo(void **state)
         assert_int_equal(seL4_GetMR(0) & 0xffff, i + 1);
     }
     /* Woken while the root thread ran, they run by priority once it lets them. */
-    let_others_run();
+    tt_let_others_run();
     assert_string_equal(tt_transcript(), "sender 2 returned\nsender 3 returned\n"
                                          "sender 1 returned\n");
     keel_model_shutdown();
@@ -227,7 +209,7 @@ static void threads_without_ipc_buffers(void **state)
     }
     seL4_SetCap(0, done); /* no receiver buffer: no caps either */
     seL4_Send(ep, seL4_MessageInfo_new(0, 0, 1, 8));
-    root_wait();
+    (void)tt_wait(done);
     assert_string_equal(tt_transcript(), "no-buffer receiver: len 4 caps 0\n");
     assert_int_equal(no_buffer_words[3], 103);
     TT_CHECKS();
@@ -269,15 +251,12 @@ static void with_mrs_variants_and_nbrecv(void **state)
     assert_int_equal(r0, 40);
     assert_int_equal(r1, 41);
     /* Let the sender block in its Send, then take it without blocking. */
-    assert_int_equal(seL4_TCB_SetPriority(seL4_CapInitThreadTCB, seL4_CapInitThreadTCB, 50),
-                     seL4_NoError);
-    assert_int_equal(seL4_TCB_SetPriority(seL4_CapInitThreadTCB, seL4_CapInitThreadTCB, 255),
-                     seL4_NoError);
+    tt_let_others_run();
     info = seL4_NBRecv(ep, &badge);
     assert_int_equal(seL4_MessageInfo_get_label(info), 2);
     assert_int_equal(seL4_MessageInfo_get_length(info), 4);
     assert_int_equal(seL4_GetMR(3), 43);
-    root_wait();
+    (void)tt_wait(done);
     assert_string_equal(tt_transcript(), "sender done\n");
     /* ReplyWithMRs. */
     tt_thread("server", reply_with_mrs, 0, 100);

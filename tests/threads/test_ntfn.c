@@ -8,20 +8,6 @@
 
 static seL4_CPtr ntfn, ep, done;
 
-static void root_wait(void)
-{
-    seL4_Word badge;
-    seL4_Wait(done, &badge);
-}
-
-static void let_others_run(void)
-{
-    assert_int_equal(seL4_TCB_SetPriority(seL4_CapInitThreadTCB, seL4_CapInitThreadTCB, 50),
-                     seL4_NoError);
-    assert_int_equal(seL4_TCB_SetPriority(seL4_CapInitThreadTCB, seL4_CapInitThreadTCB, 255),
-                     seL4_NoError);
-}
-
 static void state_machine_on_one_thread(void **state)
 {
     (void)state;
@@ -105,17 +91,17 @@ static void waiters_are_woken_in_order(void **state)
     ntfn = tt_new(seL4_NotificationObject, 0);
     done = tt_new(seL4_NotificationObject, 0);
     seL4_CPtr w1 = tt_thread("w1", waiter, 1, 100);
-    let_others_run();
+    tt_let_others_run();
     seL4_CPtr w2 = tt_thread("w2", waiter, 2, 200);
-    let_others_run();
+    tt_let_others_run();
     seL4_CPtr b2 = tt_mint(ntfn, seL4_AllRights, 2);
     seL4_CPtr b8 = tt_mint(ntfn, seL4_AllRights, 8);
     seL4_Signal(b2);
     assert_int_equal(tt_state(w1), KEEL_MODEL_THREAD_RUNNING);
     assert_int_equal(tt_state(w2), KEEL_MODEL_THREAD_BLOCKED_ON_NOTIFICATION);
     seL4_Signal(b8);
-    root_wait();
-    root_wait();
+    (void)tt_wait(done);
+    (void)tt_wait(done);
     /* w2 has the higher priority, so it logs first, but w1 was first in the queue. */
     assert_string_equal(tt_transcript(), "waiter 2 woke with 8\nwaiter 1 woke with 2\n");
     /* Nobody waits now: the notification is Idle. */
@@ -173,24 +159,24 @@ static void bound_notification_wakes_endpoint_receive(void **state)
     self = tt_thread_new("bound", 100, 0);
     assert_int_equal(seL4_TCB_BindNotification(self, ntfn), seL4_NoError);
     tt_thread_start(self, bound_receiver, 0);
-    let_others_run();
+    tt_let_others_run();
     assert_int_equal(tt_state(self), KEEL_MODEL_THREAD_BLOCKED_ON_RECEIVE);
     /* Idle and bound to a thread in an endpoint receive: that thread wakes, still Idle. */
     seL4_Signal(tt_mint(ntfn, seL4_AllRights, 6));
     assert_int_equal(tt_state(self), KEEL_MODEL_THREAD_RUNNING);
-    let_others_run();
+    tt_let_others_run();
     assert_int_equal(tt_state(self), KEEL_MODEL_THREAD_BLOCKED_ON_RECEIVE); /* in ReplyRecv */
     seL4_Signal(tt_mint(ntfn, seL4_AllRights, 9));
-    let_others_run();
+    tt_let_others_run();
     assert_int_equal(tt_state(self), KEEL_MODEL_THREAD_BLOCKED_ON_NOTIFICATION);
     /* A sender queues, the notification goes Active (1 | 16), then the receiver goes on. */
     sender_tcb = tt_thread("sender", queued_sender, tt_mint(ep, seL4_AllRights, 3), 150);
-    let_others_run();
+    tt_let_others_run();
     assert_int_equal(tt_state(sender_tcb), KEEL_MODEL_THREAD_BLOCKED_ON_SEND);
     seL4_Signal(tt_mint(ntfn, seL4_AllRights, 1));
     seL4_Signal(tt_mint(ntfn, seL4_AllRights, 16));
     seL4_Signal(go);
-    root_wait();
+    (void)tt_wait(done);
     assert_string_equal(tt_transcript(), "recv badge 6 len 0\n"
                                          "poll after 0\n"
                                          "replyrecv badge 9 label 3 len 1 mr0 42\n"
@@ -231,10 +217,10 @@ static void bind_checks_in_order(void **state)
     /* A notification with waiters cannot be bound. */
     done = tt_new(seL4_NotificationObject, 0);
     tt_thread("w", waiter, 1, 100);
-    let_others_run();
+    tt_let_others_run();
     assert_int_equal(seL4_TCB_BindNotification(u, ntfn), seL4_IllegalOperation);
     seL4_Signal(ntfn);
-    root_wait();
+    (void)tt_wait(done);
     assert_int_equal(seL4_TCB_BindNotification(u, ntfn), seL4_NoError);
     keel_model_shutdown();
 }
@@ -264,7 +250,7 @@ static void bound_thread_in_call_is_not_woken(void **state)
     seL4_Signal(tt_mint(ntfn, seL4_AllRights, 3));
     assert_int_equal(tt_state(t), KEEL_MODEL_THREAD_BLOCKED_ON_REPLY);
     seL4_Reply(seL4_MessageInfo_new(0, 0, 0, 0));
-    root_wait();
+    (void)tt_wait(done);
     assert_string_equal(tt_transcript(), "call returned\n");
     /* The signal is still there for its next receive: unbind and poll it from here. */
     assert_int_equal(seL4_TCB_UnbindNotification(t), seL4_NoError);
@@ -292,7 +278,7 @@ static void deleting_a_notification(void **state)
     assert_int_equal(seL4_TCB_UnbindNotification(bound), seL4_NoError);
     seL4_CPtr w = tt_thread_new("w", 100, fault_ep);
     tt_thread_start(w, wait_then_fault, ntfn);
-    let_others_run();
+    tt_let_others_run();
     assert_int_equal(seL4_TCB_BindNotification(bound, tt_new(seL4_NotificationObject, 0)),
                      seL4_NoError);
     assert_int_equal(tt_state(w), KEEL_MODEL_THREAD_BLOCKED_ON_NOTIFICATION);

@@ -10,20 +10,6 @@
 
 static seL4_CPtr ep, done;
 
-static void root_wait(void)
-{
-    seL4_Word badge;
-    seL4_Wait(done, &badge);
-}
-
-static void let_others_run(void)
-{
-    assert_int_equal(seL4_TCB_SetPriority(seL4_CapInitThreadTCB, seL4_CapInitThreadTCB, 50),
-                     seL4_NoError);
-    assert_int_equal(seL4_TCB_SetPriority(seL4_CapInitThreadTCB, seL4_CapInitThreadTCB, 255),
-                     seL4_NoError);
-}
-
 static seL4_CPtr client_cap;
 static seL4_MessageInfo_t client_reply;
 static seL4_Word client_mr0;
@@ -76,7 +62,7 @@ static void call_without_grant_leaves_caller_inactive(void **state)
     assert_int_equal(tt_state(c), KEEL_MODEL_THREAD_BLOCKED_ON_REPLY);
     seL4_SetMR(0, 77);
     seL4_Reply(seL4_MessageInfo_new(4, 0, 0, 1));
-    root_wait();
+    (void)tt_wait(done);
     assert_string_equal(tt_transcript(), "client 2 got label 4 len 1 mr0 77\n");
     MODEL_CHECK();
     keel_model_shutdown();
@@ -120,7 +106,7 @@ static void saved_reply_caps(void **state)
     assert_int_equal(seL4_MessageInfo_get_length(r), 0);
     assert_int_equal(keel_model_cap(saved, &info), 0);
     assert_int_equal(info.type, KEEL_MODEL_CAP_NULL); /* used up */
-    root_wait();
+    (void)tt_wait(done);
     assert_string_equal(tt_transcript(), "client 5 got label 9 len 1 mr0 123\n");
     /* Send through a saved reply cap works the same. */
     tt_log_reset();
@@ -130,7 +116,7 @@ static void saved_reply_caps(void **state)
     assert_int_equal(seL4_CNode_SaveCaller(seL4_CapInitThreadCNode, saved, 64), seL4_NoError);
     seL4_SetMR(0, 124);
     seL4_Send(saved, seL4_MessageInfo_new(8, 0, 0, 1));
-    root_wait();
+    (void)tt_wait(done);
     assert_string_equal(tt_transcript(), "client 6 got label 8 len 1 mr0 124\n");
     /* A used-up reply slot is empty: Call on it is InvalidCapability(0). */
     r = seL4_Call(saved, seL4_MessageInfo_new(0, 0, 0, 0));
@@ -190,12 +176,12 @@ static void transfer(seL4_CPtr through, const seL4_CPtr *caps, unsigned n, seL4_
     memset(&got, 0, sizeof(got));
     memset(got_badges, 0, sizeof(got_badges));
     tt_thread("receiver", cap_receiver, slot, 100);
-    let_others_run();
+    tt_let_others_run();
     for (unsigned i = 0; i < n; i++) {
         seL4_SetCap((int)i, caps[i]);
     }
     seL4_Send(through, seL4_MessageInfo_new(0, 0, n, 0));
-    root_wait();
+    (void)tt_wait(done);
 }
 
 static void cap_transfer_and_unwrapping(void **state)
@@ -285,7 +271,7 @@ static void extra_caps_looked_up_at_the_rendezvous(void **state)
     ep = tt_new(seL4_EndpointObject, 0);
     late_slot = tt_slot();
     tt_thread("sender", send_late_cap, 0, 100);
-    let_others_run(); /* it blocks in Send */
+    tt_let_others_run(); /* it blocks in Send */
     seL4_CPtr n = tt_new(seL4_NotificationObject, 0);
     assert_int_equal(seL4_CNode_Copy(seL4_CapInitThreadCNode, late_slot, 64,
                                      seL4_CapInitThreadCNode, n, 64, seL4_AllRights),
@@ -379,7 +365,7 @@ static void endpoint_deletion_under_waiters(void **state)
     seL4_CPtr recv_ep = tt_new(seL4_EndpointObject, 0);
     seL4_CPtr r = tt_thread_new("receiver", 100, fault_ep);
     tt_thread_start(r, recv_on, recv_ep);
-    let_others_run();
+    tt_let_others_run();
     assert_int_equal(tt_state(r), KEEL_MODEL_THREAD_BLOCKED_ON_RECEIVE);
     assert_int_equal(seL4_CNode_Delete(seL4_CapInitThreadCNode, recv_ep, 64), seL4_NoError);
     assert_int_equal(tt_state(r), KEEL_MODEL_THREAD_RESTART);
@@ -395,10 +381,10 @@ static void endpoint_deletion_under_waiters(void **state)
     seL4_CPtr send_ep = tt_new(seL4_EndpointObject, 0);
     tt_thread("sender", send_on, send_ep, 100);
     tt_thread("caller", call_on, send_ep, 100);
-    let_others_run();
+    tt_let_others_run();
     assert_int_equal(seL4_CNode_Delete(seL4_CapInitThreadCNode, send_ep, 64), seL4_NoError);
-    root_wait();
-    root_wait();
+    (void)tt_wait(done);
+    (void)tt_wait(done);
     /* Restarted in queue order (caller, sender), each at the head: the sender runs first. */
     assert_string_equal(tt_transcript(), "send returned\ncall returned label 2 len 1 mr0 0\n");
     TT_CHECKS();
@@ -424,7 +410,7 @@ static void cancel_badged_sends(void **state)
     seL4_CPtr t[3];
     for (seL4_Word i = 0; i < 3; i++) {
         t[i] = tt_thread("sender", badged_sender, (order[i] << 8) | (10 + i), 100);
-        let_others_run();
+        tt_let_others_run();
     }
     /* Rights checks: an unbadged cap does nothing; a cap without all rights is refused. */
     seL4_CPtr weak = tt_slot();
@@ -440,7 +426,7 @@ static void cancel_badged_sends(void **state)
     assert_int_equal(tt_state(t[0]), KEEL_MODEL_THREAD_RESTART);
     assert_int_equal(tt_state(t[1]), KEEL_MODEL_THREAD_BLOCKED_ON_SEND);
     assert_int_equal(tt_state(t[2]), KEEL_MODEL_THREAD_RESTART);
-    let_others_run();
+    tt_let_others_run();
     seL4_Word got_mr[3];
     for (int i = 0; i < 3; i++) {
         seL4_Word badge;

@@ -23,13 +23,6 @@ static void say_and_signal(seL4_Word arg)
     seL4_Signal(ntfn);
 }
 
-/* Block the root thread until someone signals ntfn. */
-static void root_wait(void)
-{
-    seL4_Word badge;
-    seL4_Wait(ntfn, &badge);
-}
-
 static void lower_priority_runs_only_when_root_blocks(void **state)
 {
     (void)state;
@@ -39,7 +32,7 @@ static void lower_priority_runs_only_when_root_blocks(void **state)
     seL4_Yield(); /* the root thread (255) is still the highest: it goes on */
     tt_log("root");
     assert_int_equal(tt_state(a), KEEL_MODEL_THREAD_RESTART);
-    root_wait();
+    (void)tt_wait(ntfn);
     tt_log("root again");
     assert_string_equal(tt_transcript(), "root\nthread 1\nroot again\n");
     /* Preempted right after its signal: runnable, its function not finished. */
@@ -97,7 +90,7 @@ static void restarted_threads_go_to_the_head(void **state)
     for (seL4_Word i = 1; i <= 4; i++) {
         tt_thread("worker", i == 1 ? say_and_signal : say, i, 100);
     }
-    root_wait();
+    (void)tt_wait(ntfn);
     assert_string_equal(tt_transcript(), "thread 4\nthread 3\nthread 2\nthread 1\n");
     keel_model_shutdown();
 }
@@ -127,7 +120,7 @@ static void woken_threads_go_to_the_head(void **state)
     /* Let them block: the root thread waits on a notification a low thread signals. */
     seL4_CPtr last = tt_thread("last", say_and_signal, 9, 1);
     (void)last;
-    root_wait();
+    (void)tt_wait(ntfn);
     tt_log_reset();
     for (int i = 0; i < 3; i++) {
         assert_int_equal(tt_state(t[i]), KEEL_MODEL_THREAD_BLOCKED_ON_NOTIFICATION);
@@ -138,7 +131,7 @@ static void woken_threads_go_to_the_head(void **state)
     }
     tt_log("root signalled all");
     for (int i = 0; i < 3; i++) {
-        root_wait();
+        (void)tt_wait(ntfn);
     }
     (void)blocker;
     assert_string_equal(tt_transcript(), "root signalled all\nwoken by 3\nwoken by 2\n"
@@ -193,7 +186,7 @@ static void yield_rotates_equal_priorities(void **state)
     tt_thread("a", yield_loop, 'a', 50);
     tt_thread("b", yield_loop, 'b', 50);
     tt_thread("c", yield_loop, 'c', 50);
-    root_wait();
+    (void)tt_wait(ntfn);
     assert_string_equal(tt_transcript(), "c1\nb1\na1\nc2\nb2\na2\nc3\nb3\na3\n");
     keel_model_counters c;
     keel_model_counters_get(&c);
@@ -218,14 +211,14 @@ static void resume_cancels_blocking_and_requeues(void **state)
     seL4_CPtr t1 = tt_thread("t1", recv_and_log, 1, 100);
     seL4_CPtr t2 = tt_thread("t2", recv_and_log, 2, 100);
     tt_thread("go", say_and_signal, 0, 1);
-    root_wait(); /* t2 then t1 ran (head insertion) and blocked: queue t2, t1 */
+    (void)tt_wait(ntfn); /* t2 then t1 ran (head insertion) and blocked: queue t2, t1 */
     tt_log_reset();
     assert_int_equal(tt_state(t1), KEEL_MODEL_THREAD_BLOCKED_ON_RECEIVE);
     /* Resume of a blocked thread: stopped, so its receive is cancelled and re-executed. */
     assert_int_equal(seL4_TCB_Resume(t2), seL4_NoError);
     assert_int_equal(tt_state(t2), KEEL_MODEL_THREAD_RESTART);
     tt_thread("go", say_and_signal, 0, 1);
-    root_wait(); /* t2 re-executes its Recv: the queue is now t1, t2 */
+    (void)tt_wait(ntfn); /* t2 re-executes its Recv: the queue is now t1, t2 */
     tt_log_reset();
     assert_int_equal(tt_state(t2), KEEL_MODEL_THREAD_BLOCKED_ON_RECEIVE);
     seL4_SetMR(0, 10);
@@ -233,7 +226,7 @@ static void resume_cancels_blocking_and_requeues(void **state)
     seL4_SetMR(0, 20);
     seL4_Send(ep, seL4_MessageInfo_new(0, 0, 0, 1));
     tt_thread("go", say_and_signal, 0, 1);
-    root_wait();
+    (void)tt_wait(ntfn);
     /* t1 was first in the queue and got 10; both were woken while the root thread ran, the
      * last woken at the head, so t2 runs first. */
     assert_string_equal(tt_transcript(), "2 got 20\n1 got 10\nthread 0\n");
@@ -253,7 +246,7 @@ static void suspend_blocked_thread_leaves_the_queue(void **state)
     ep = tt_new(seL4_EndpointObject, 0);
     seL4_CPtr t = tt_thread("t", recv_and_log, 1, 100);
     tt_thread("go", say_and_signal, 0, 1);
-    root_wait();
+    (void)tt_wait(ntfn);
     assert_int_equal(tt_state(t), KEEL_MODEL_THREAD_BLOCKED_ON_RECEIVE);
     assert_int_equal(seL4_TCB_Suspend(t), seL4_NoError);
     assert_int_equal(tt_state(t), KEEL_MODEL_THREAD_INACTIVE);
@@ -282,18 +275,18 @@ static void self_suspend_is_re_executed(void **state)
     ntfn = tt_new(seL4_NotificationObject, 0);
     self_tcb = tt_thread("self", suspend_self, 1, 100);
     tt_thread("go", say_and_signal, 0, 1);
-    root_wait();
+    (void)tt_wait(ntfn);
     assert_int_equal(tt_state(self_tcb), KEEL_MODEL_THREAD_INACTIVE);
     assert_int_equal(seL4_TCB_Resume(self_tcb), seL4_NoError);
     tt_thread("go", say_and_signal, 0, 1);
-    root_wait();
+    (void)tt_wait(ntfn);
     assert_int_equal(tt_state(self_tcb), KEEL_MODEL_THREAD_INACTIVE);
     assert_string_equal(tt_transcript(), "before suspend 1\nthread 0\nthread 0\n");
     /* Rewriting rip starts it afresh (the model's stand-in for moving past the syscall). */
     tt_log_reset();
     tt_thread_start(self_tcb, say, 7);
     tt_thread("go", say_and_signal, 0, 1);
-    root_wait();
+    (void)tt_wait(ntfn);
     assert_string_equal(tt_transcript(), "thread 7\nthread 0\n");
     keel_model_shutdown();
 }
@@ -323,7 +316,7 @@ static void suspended_while_running_goes_on_after_its_syscall(void **state)
     assert_int_equal(tt_state(t), KEEL_MODEL_THREAD_RUNNING);
     assert_int_equal(seL4_TCB_Suspend(t), seL4_NoError);
     assert_int_equal(seL4_TCB_Resume(t), seL4_NoError);
-    root_wait();
+    (void)tt_wait(ntfn);
     assert_string_equal(tt_transcript(), "after the signal\n");
     /* Its Signal was not sent twice. */
     (void)seL4_Poll(n, &badge);
@@ -426,7 +419,7 @@ static void shutdown_ends_blocked_threads_and_boots_again(void **state)
             tt_thread("blocked", block_forever, i, 100 + i % 5);
         }
         tt_thread("go", say_and_signal, 0, 1);
-        root_wait();
+        (void)tt_wait(ntfn);
         keel_model_counters c;
         keel_model_counters_get(&c);
         assert_int_equal(c.threads_started, 31);
@@ -445,14 +438,14 @@ static void deleting_a_blocked_thread(void **state)
     ep = tt_new(seL4_EndpointObject, 0);
     seL4_CPtr t = tt_thread("victim", recv_and_log, 1, 100);
     tt_thread("go", say_and_signal, 0, 1);
-    root_wait();
+    (void)tt_wait(ntfn);
     assert_int_equal(tt_state(t), KEEL_MODEL_THREAD_BLOCKED_ON_RECEIVE);
     assert_int_equal(seL4_CNode_Delete(seL4_CapInitThreadCNode, t, 64), seL4_NoError);
     assert_int_equal(tt_state(t), -1);
     /* The endpoint's queue lost it: a non-blocking send finds nobody. */
     seL4_NBSend(ep, seL4_MessageInfo_new(0, 0, 0, 0));
     tt_thread("go", say_and_signal, 0, 1);
-    root_wait();
+    (void)tt_wait(ntfn);
     assert_string_equal(tt_transcript(), "thread 0\nthread 0\n");
     MODEL_CHECK();
     keel_model_shutdown();
@@ -476,9 +469,9 @@ static void deleting_ones_own_tcb(void **state)
     tt_boot();
     ntfn = tt_new(seL4_NotificationObject, 0);
     own_tcb = tt_thread("suicidal", delete_own_tcb, 0, 100);
-    root_wait();
+    (void)tt_wait(ntfn);
     tt_thread("go", say_and_signal, 0, 1);
-    root_wait();
+    (void)tt_wait(ntfn);
     assert_int_equal(tt_state(own_tcb), -1);
     assert_string_equal(tt_transcript(), "deleting myself\nthread 0\n");
     MODEL_CHECK();

@@ -10,12 +10,6 @@
 
 static seL4_CPtr done;
 
-static void root_wait(void)
-{
-    seL4_Word badge;
-    seL4_Wait(done, &badge);
-}
-
 static seL4_Word label_of(seL4_MessageInfo_t info)
 {
     return seL4_MessageInfo_get_label(info);
@@ -201,10 +195,7 @@ static void registers_of_a_blocked_thread(void **state)
     tt_boot();
     blocked_ep = tt_new(seL4_EndpointObject, 0);
     seL4_CPtr t = tt_thread("t", block_in_recv, 0, 100);
-    assert_int_equal(seL4_TCB_SetPriority(seL4_CapInitThreadTCB, seL4_CapInitThreadTCB, 50),
-                     seL4_NoError);
-    assert_int_equal(seL4_TCB_SetPriority(seL4_CapInitThreadTCB, seL4_CapInitThreadTCB, 255),
-                     seL4_NoError);
+    tt_let_others_run();
     seL4_UserContext regs;
     assert_int_equal(seL4_TCB_ReadRegisters(t, false, 0, 20, &regs), seL4_NoError);
     assert_int_equal(regs.rip, (seL4_Word)(uintptr_t)block_in_recv);
@@ -249,7 +240,7 @@ static void copy_registers(void **state)
     assert_int_equal(back.rip, 0);
     /* Frame registers and resume the target: it starts at the copied rip with the copied rdi. */
     assert_int_equal(seL4_TCB_CopyRegisters(dst, src, false, true, true, false, 0), seL4_NoError);
-    root_wait();
+    (void)tt_wait(done);
     assert_string_equal(tt_transcript(), "started with abc\n");
     /* Suspend the source. */
     assert_int_equal(seL4_TCB_Resume(src), seL4_NoError);
@@ -290,7 +281,7 @@ static void thread_start_and_its_ipc_buffer(void **state)
                      seL4_NoError);
     assert_int_equal(seL4_TCB_SetPriority(t, seL4_CapInitThreadTCB, 100), seL4_NoError);
     tt_thread_start(t, report_buffer, 0x5555);
-    root_wait();
+    (void)tt_wait(done);
     seL4_X86_Page_GetAddress_t pa = seL4_X86_Page_GetAddress(frame);
     assert_int_equal(pa.error, 0);
     assert_ptr_equal(seen_buffer, keel_model_phys(pa.paddr + 0xc00, sizeof(seL4_IPCBuffer)));
@@ -299,7 +290,7 @@ static void thread_start_and_its_ipc_buffer(void **state)
     /* Without a registered buffer it starts with none. */
     assert_int_equal(seL4_TCB_SetIPCBuffer(t, 0, seL4_CapNull), seL4_NoError);
     tt_thread_start(t, report_no_buffer, 1);
-    root_wait();
+    (void)tt_wait(done);
     assert_null(seen_buffer);
     keel_model_shutdown();
 }

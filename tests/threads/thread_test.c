@@ -105,6 +105,21 @@ seL4_CPtr tt_thread(const char *name, void (*fn)(seL4_Word), seL4_Word arg, seL4
     return tcb;
 }
 
+seL4_Word tt_wait(seL4_CPtr ntfn)
+{
+    seL4_Word badge;
+    seL4_Wait(ntfn, &badge);
+    return badge;
+}
+
+void tt_let_others_run(void)
+{
+    assert_int_equal(seL4_TCB_SetPriority(seL4_CapInitThreadTCB, seL4_CapInitThreadTCB, 50),
+                     seL4_NoError);
+    assert_int_equal(seL4_TCB_SetPriority(seL4_CapInitThreadTCB, seL4_CapInitThreadTCB, 255),
+                     seL4_NoError);
+}
+
 int tt_state(seL4_CPtr tcb)
 {
     return keel_model_tcb_state(tcb);

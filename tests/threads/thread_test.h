@@ -38,6 +38,11 @@ seL4_CPtr tt_thread_new(const char *name, seL4_Word prio, seL4_CPtr fault_ep);
 void tt_thread_start(seL4_CPtr tcb, void (*fn)(seL4_Word), seL4_Word arg);
 /* Both. */
 seL4_CPtr tt_thread(const char *name, void (*fn)(seL4_Word), seL4_Word arg, seL4_Word prio);
+/* The calling thread waits on notification `ntfn` (returns its badge). */
+seL4_Word tt_wait(seL4_CPtr ntfn);
+/* The root thread dips to priority 50 and back: every runnable thread above 50 runs until it
+ * blocks (or stops) before the root thread goes on. */
+void tt_let_others_run(void);
 /* keel_model_tcb_state() */
 int tt_state(seL4_CPtr tcb);
 /* The user address given to thread's IPC buffer frame (tt_thread_new). */
