@@ -4,7 +4,8 @@
  *
  *   1. Host time per seL4_Call/seL4_ReplyRecv round trip between two seL4 threads (each a host
  *      thread; every round trip is two hand-overs of the CPU baton), for 1-word messages (the
- *      kernel's fastpath case) and 120-word messages.
+ *      kernel's fastpath case) and 120-word messages, with the world's host threads pinned to
+ *      one host CPU (keel_model_config.pin_host_cpu) and not.
  *   2. How many seL4 threads a world holds: worlds with N threads that each block on a
  *      notification, N doubling, each in a child process (a model abort ends only the child);
  *      reports the largest N that worked, and the host memory (RSS) per blocked thread.
@@ -85,10 +86,12 @@ static void start_thread(seL4_CPtr tcb, seL4_CPtr frame, seL4_Word buffer, seL4_
     }
 }
 
-static seL4_BootInfo *boot(uint64_t ram, unsigned radix)
+static seL4_BootInfo *boot(uint64_t ram, unsigned radix, bool pin)
 {
-    keel_model_config config = {
-        .ram_bytes = ram, .cnode_radix = radix, .thread_stack_bytes = 256u << 10};
+    keel_model_config config = {.ram_bytes = ram,
+                                .cnode_radix = radix,
+                                .thread_stack_bytes = 256u << 10,
+                                .pin_host_cpu = pin};
     seL4_BootInfo *bi = keel_model_boot(&config);
     next_slot = bi->empty.start;
     untyped = find_untyped(bi, 27);
@@ -115,9 +118,9 @@ static int cmp_double(const void *a, const void *b)
 
 enum { REPEATS = 7 };
 
-static void round_trips(unsigned long n)
+static void round_trips(unsigned long n, bool pin)
 {
-    boot(0, 0);
+    boot(0, 0, pin);
     ep = retype(seL4_EndpointObject, 1);
     seL4_CPtr tcb = retype(seL4_TCBObject, 1);
     seL4_CPtr frame = retype(seL4_X86_4K, 1);
@@ -139,10 +142,11 @@ static void round_trips(unsigned long n)
         qsort(ns, REPEATS, sizeof(ns[0]), cmp_double);
         keel_model_counters c;
         keel_model_counters_get(&c);
-        printf("round trip, %3lu-word messages: %6.0f ns per Call/ReplyRecv (median of %d runs "
-               "of %lu; fastest %.0f ns); per round trip: %.1f context switches, %.1f "
+        printf("round trip, %3lu-word messages, %s: %6.0f ns per Call/ReplyRecv (median of %d "
+               "runs of %lu; fastest %.0f ns); per round trip: %.1f context switches, %.1f "
                "fastpath-eligible syscalls\n",
-               (unsigned long)len, ns[REPEATS / 2], REPEATS, n, ns[0],
+               (unsigned long)len, pin ? "pinned to one host CPU" : "host threads unpinned ",
+               ns[REPEATS / 2], REPEATS, n, ns[0],
                (double)c.context_switches / (double)(n * REPEATS),
                (double)c.fastpath / (double)(n * REPEATS));
     }
@@ -180,7 +184,7 @@ static long rss_kib(void)
 /* In a child: a world with n blocked threads. Prints its figures; exit 0 if it worked. */
 static void world_with_threads(unsigned long n)
 {
-    boot(8ull << 30, 18);
+    boot(8ull << 30, 18, false);
     block_ntfn = retype(seL4_NotificationObject, 1);
     done = retype(seL4_NotificationObject, 1);
     long before = rss_kib();
@@ -243,7 +247,8 @@ int main(int argc, char **argv)
                sysconf(_SC_NPROCESSORS_ONLN), load[0]);
     }
     if (trips > 0) {
-        round_trips(trips);
+        round_trips(trips, true);
+        round_trips(trips, false);
     }
     if (max_threads < 256) {
         return 0;

@@ -410,7 +410,7 @@ seL4_BootInfo *keel_model_boot(const keel_model_config *config)
     ks.bootinfo = bi;
     memset(&ks.counters, 0, sizeof(ks.counters));
     ks.thread_stack_bytes = config != NULL ? config->thread_stack_bytes : 0;
-    threads_boot(ks.root_tcb);
+    threads_boot(ks.root_tcb, config != NULL && config->pin_host_cpu);
     kernel_unlock();
     __sel4_ipc_buffer = bi->ipcBuffer;
     return bi;

@@ -275,6 +275,7 @@ struct kernel_state {
     /* Host threads (thread.c). */
     struct host_thread *hosts; /* every host thread record of this world */
     size_t thread_stack_bytes;
+    int pinned_cpu; /* keel_model_config.pin_host_cpu: the host CPU, else -1 */
 };
 
 extern struct kernel_state ks;
@@ -467,7 +468,7 @@ bool is_highest_prio(word_t prio);
 /* ---- Host threads (thread.c) ------------------------------------------------------------------- */
 
 /* Start of a world / end of a world for the thread layer. shutdown runs without the lock. */
-void threads_boot(struct tcb *root);
+void threads_boot(struct tcb *root, bool pin_host_cpu);
 void threads_shutdown(void);
 /* Enter the kernel as thread t (takes the lock) and leave it. */
 void kernel_enter(struct tcb *t);

@@ -39,6 +39,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <semaphore.h>
 #include <setjmp.h>
 #include <stdio.h>
@@ -126,6 +127,12 @@ static struct host_thread *host_wake(struct tcb *t)
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, ks.thread_stack_bytes);
+    if (ks.pinned_cpu >= 0) {
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET((size_t)ks.pinned_cpu, &one);
+        pthread_attr_setaffinity_np(&attr, sizeof(one), &one);
+    }
     int err = pthread_create(&h->pthread, &attr, host_main, h);
     pthread_attr_destroy(&attr);
     if (err != 0) {
@@ -367,10 +374,26 @@ void thread_redirect(struct tcb *t)
 
 /* ---- Worlds ---------------------------------------------------------------------------------- */
 
-void threads_boot(struct tcb *root)
+/* The booting thread's own affinity, restored at shutdown when the world pinned it. */
+static _Thread_local cpu_set_t root_affinity;
+
+void threads_boot(struct tcb *root, bool pin_host_cpu)
 {
     struct host_thread *h = host_new(root);
     h->is_root = true;
+    ks.pinned_cpu = -1;
+    if (pin_host_cpu) {
+        int cpu = sched_getcpu();
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        if (cpu >= 0 &&
+            pthread_getaffinity_np(pthread_self(), sizeof(root_affinity), &root_affinity) == 0) {
+            CPU_SET((size_t)cpu, &one);
+            if (pthread_setaffinity_np(pthread_self(), sizeof(one), &one) == 0) {
+                ks.pinned_cpu = cpu;
+            }
+        }
+    }
     host_me = h;
     host_self = root;
     ks.current = root;
@@ -394,6 +417,9 @@ void threads_shutdown(void)
         model_panic("keel_model_shutdown() called from seL4 thread '%s': only the root thread "
                     "(or a host thread outside the world) may end a world",
                     host_self->name);
+    }
+    if (ks.pinned_cpu >= 0 && host_me != NULL && host_me->is_root) {
+        pthread_setaffinity_np(pthread_self(), sizeof(root_affinity), &root_affinity);
     }
     /* One at a time: waking them all at once would have thousands fight for the lock. */
     for (struct host_thread *h = ks.hosts; h != NULL; h = h->next) {

@@ -4,6 +4,7 @@
  * restarted threads go in their ready queue, Yield, Resume/Suspend of blocked threads, the
  * end of a thread function, deadlock reports, and worlds ended with threads still blocked.
  */
+#include <sched.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -478,6 +479,28 @@ static void deleting_ones_own_tcb(void **state)
     keel_model_shutdown();
 }
 
+/* keel_model_config.pin_host_cpu: the world runs on one host CPU; shutdown gives the booting
+ * thread its affinity back. Scheduling is the same. */
+static void pinned_world(void **state)
+{
+    (void)state;
+    cpu_set_t before, during, after;
+    assert_int_equal(sched_getaffinity(0, sizeof(before), &before), 0);
+    keel_model_config config = {.pin_host_cpu = true};
+    tt_boot_with(&config);
+    assert_int_equal(sched_getaffinity(0, sizeof(during), &during), 0);
+    assert_int_equal(CPU_COUNT(&during), 1);
+    ntfn = tt_new(seL4_NotificationObject, 0);
+    for (seL4_Word i = 1; i <= 3; i++) {
+        tt_thread("worker", i == 1 ? say_and_signal : say, i, 100);
+    }
+    (void)tt_wait(ntfn);
+    assert_string_equal(tt_transcript(), "thread 3\nthread 2\nthread 1\n");
+    keel_model_shutdown();
+    assert_int_equal(sched_getaffinity(0, sizeof(after), &after), 0);
+    assert_true(CPU_EQUAL(&before, &after));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -497,6 +520,7 @@ int main(void)
         cmocka_unit_test(shutdown_ends_blocked_threads_and_boots_again),
         cmocka_unit_test(deleting_a_blocked_thread),
         cmocka_unit_test(deleting_ones_own_tcb),
+        cmocka_unit_test(pinned_world),
     };
     return cmocka_run_group_tests_name("threads.sched", tests, NULL, NULL);
 }

@@ -22,7 +22,12 @@ static size_t num_threads;
 
 seL4_BootInfo *tt_boot(void)
 {
-    tt_bi = model_test_boot(NULL);
+    return tt_boot_with(NULL);
+}
+
+seL4_BootInfo *tt_boot_with(const keel_model_config *config)
+{
+    tt_bi = model_test_boot(config);
     next_slot = tt_bi->empty.start;
     untyped = model_test_untyped(tt_bi, 27, false);
     assert_int_not_equal(untyped, 0);

@@ -19,6 +19,8 @@ extern seL4_BootInfo *tt_bi;
 
 /* Boot the default world with the test fault hook; resets the allocator and the transcript. */
 seL4_BootInfo *tt_boot(void);
+/* The same with a world configuration. */
+seL4_BootInfo *tt_boot_with(const keel_model_config *config);
 /* A free slot of the root CNode. */
 seL4_CPtr tt_slot(void);
 /* One new object of `type` from the test's 128 MiB RAM untyped, in a new slot. */

@@ -51,6 +51,13 @@ typedef struct keel_model_config {
     size_t num_regions;
     /* Host stack size of each thread the model starts; 0 means 1 MiB. */
     size_t thread_stack_bytes;
+    /*
+     * Run every host thread of the world on the host CPU the booting thread is on (the booting
+     * thread too, until shutdown restores its affinity). The model runs one seL4 thread at a
+     * time anyway; handing the CPU over on one host CPU is several times cheaper than across
+     * CPUs. Host threads the booting thread creates meanwhile inherit the restriction.
+     */
+    bool pin_host_cpu;
 } keel_model_config;
 
 /*
