@@ -219,6 +219,12 @@ static void root_thread_cap_fault(void **state)
     assert_false(model_test_last_fault.in_recv_phase);
     EXPECT_CAP_FAULT(seL4_Send(1ull << 20, seL4_MessageInfo_new(0, 0, 0, 0)));
     assert_non_null(strstr(model_test_last_fault.message, "'rootserver'"));
+    /* A receive source that does not resolve faults, for the non-blocking receive too. */
+    seL4_Word badge;
+    EXPECT_CAP_FAULT(seL4_NBRecv(1ull << 40, &badge));
+    assert_true(model_test_last_fault.in_recv_phase);
+    assert_string_equal(model_test_last_fault.syscall, "seL4_NBRecv");
+    assert_int_equal(model_test_last_fault.lookup[0], seL4_GuardMismatch);
     /* NBSend never faults; an empty slot is an error, not a fault. */
     seL4_NBSend(1ull << 20, seL4_MessageInfo_new(0, 0, 0, 0));
     seL4_MessageInfo_t r = seL4_Call(4095, seL4_MessageInfo_new(0, 0, 0, 0));
