@@ -9,6 +9,11 @@
  * invocation is decoded (all checks, in the kernel's order, no side effects) and then
  * performed (cannot fail), under one big kernel lock.
  *
+ * The thread layer (docs/model-threads.md) runs each seL4 thread on a host thread of its own
+ * and lets one run at a time: thread.c (host threads, kernel entry), sched.c (the scheduler),
+ * endpoint.c, transfer.c, notification.c, fault.c (IPC), tcb.c (TCB invocations), paging.c and
+ * vspace.c (x86_64 paging and the root VSpace's host mappings).
+ *
  * References of the form §n are to sel4-semantics.md, the specification the model follows.
  */
 #pragma once
