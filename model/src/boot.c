@@ -272,6 +272,7 @@ static seL4_BootInfo *build_world(const struct layout *l)
     pool->base = 0;
     pool->vspaces[1] = pml4;
     ks.asid_table[0] = pool;
+    ks.root_vspace = pml4;
 
     seL4_IPCBuffer *ipc = phys_ptr(ipc_paddr, BIT(seL4_PageBits));
     seL4_BootInfo *bi = phys_ptr(bi_paddr, BIT(seL4_PageBits));
@@ -408,7 +409,8 @@ seL4_BootInfo *keel_model_boot(const keel_model_config *config)
     seL4_BootInfo *bi = build_world(&l);
     ks.bootinfo = bi;
     memset(&ks.counters, 0, sizeof(ks.counters));
-    threads_boot(ks.root_tcb);
+    ks.thread_stack_bytes = config != NULL ? config->thread_stack_bytes : 0;
+    threads_boot(ks.root_tcb, config != NULL && config->pin_host_cpu);
     kernel_unlock();
     __sel4_ipc_buffer = bi->ipcBuffer;
     return bi;
@@ -416,12 +418,12 @@ seL4_BootInfo *keel_model_boot(const keel_model_config *config)
 
 void keel_model_shutdown(void)
 {
+    threads_shutdown(); /* joins the world's host threads: without the lock */
     kernel_lock();
     if (!ks.booted) {
         kernel_unlock();
         return;
     }
-    threads_shutdown();
     for (size_t type = 0; type < NUM_OBJ_KINDS; type++) {
         while (ks.objects[type] != NULL) {
             obj_destroy(ks.objects[type]);

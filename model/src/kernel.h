@@ -9,6 +9,11 @@
  * invocation is decoded (all checks, in the kernel's order, no side effects) and then
  * performed (cannot fail), under one big kernel lock.
  *
+ * The thread layer (docs/model-threads.md) runs each seL4 thread on a host thread of its own
+ * and lets one run at a time: thread.c (host threads, kernel entry), sched.c (the scheduler),
+ * endpoint.c, transfer.c, notification.c, fault.c (IPC), tcb.c (TCB invocations), paging.c and
+ * vspace.c (x86_64 paging and the root VSpace's host mappings).
+ *
  * References of the form §n are to sel4-semantics.md, the specification the model follows.
  */
 #pragma once
@@ -47,6 +52,9 @@ enum mdb_flag {
 };
 
 enum vm_rights { VM_KERNEL_ONLY = 1, VM_READ_ONLY = 2, VM_READ_WRITE = 3 };
+
+/* Rights bits of endpoint, notification and reply caps (seL4_CapRights_t, §2.5). */
+enum cap_right { RIGHT_WRITE = 1, RIGHT_READ = 2, RIGHT_GRANT = 4, RIGHT_GRANT_REPLY = 8 };
 
 struct kobj;
 
@@ -113,8 +121,32 @@ enum thread_state {
     TS_BLOCKED_ON_NOTIFICATION,
 };
 
+/* Where a capability lookup failed (the kernel's lookup_fault). */
+struct lookup_fault {
+    word_t type; /* seL4_LookupFailureType */
+    word_t bits_left;
+    word_t bits_found; /* depth mismatch: bitsFound; guard mismatch: guard size */
+    word_t guard_found;
+};
+
+/* The registers a syscall passes and returns (x86_64: RDI, RSI, R10, R8, R9, R15). */
+struct syscall_regs {
+    word_t cptr_or_badge;
+    word_t info;
+    word_t mr[seL4_FastMessageRegisters];
+};
+
+/* A thread's pending fault (tcbFault and tcbLookupFailure); the model raises only cap faults. */
+struct thread_fault {
+    word_t type; /* seL4_Fault_tag: seL4_Fault_NullFault when none */
+    word_t addr;
+    bool in_recv;
+    struct lookup_fault lf;
+};
+
 struct endpoint;
 struct notification;
+struct host_thread;
 
 struct tcb {
     struct kobj hdr;
@@ -124,14 +156,27 @@ struct tcb {
     struct kobj *blocked_on;
     word_t blocked_badge;
     bool blocked_grant, blocked_grant_reply, blocked_is_call;
+    bool queued;        /* in its priority's ready queue (tcbQueued) */
+    bool fault_stopped; /* stopped by a double fault whose hook has not returned yet */
+    /* Suspended while Running (its syscall done): a Restart continues after the syscall,
+     * as the kernel's updateRestartPC makes it, instead of re-executing it. */
+    bool restart_after_syscall;
     struct tcb *q_next, *q_prev;      /* endpoint or notification queue */
     struct tcb *run_next, *run_prev;  /* ready queue */
     uint8_t priority, mcp;
     word_t fault_ep;                  /* a CPtr, looked up at fault time (non-MCS) */
     word_t ipc_buffer;                /* the buffer's user address, 0 for none */
     struct notification *bound;
+    /*
+     * The register file. The six syscall registers live in `sr` (rdi, rsi, r10, r8, r9, r15 of
+     * `regs` are not used): the kernel reads a blocked thread's message from there and writes
+     * its results there, and Read/WriteRegisters see them in their x86_64 places.
+     */
     seL4_UserContext regs;
-    struct host_thread *host;         /* the host thread behind this seL4 thread, if started */
+    struct syscall_regs sr;
+    seL4_Syscall_ID sysno; /* the syscall a Restart re-executes */
+    struct thread_fault fault;
+    struct host_thread *host; /* the host thread behind this seL4 thread, once it has run */
     char name[32];
 };
 
@@ -160,6 +205,7 @@ struct pte {
     uint8_t kind; /* PTE_NONE, PTE_TABLE, PTE_FRAME */
     uint8_t rights;
     uint8_t size_bits;
+    bool host;           /* frame mapped in the root VSpace: also mapped in the host at its vaddr */
     paddr_t paddr;       /* frame */
     struct kobj *table;  /* next level */
 };
@@ -179,13 +225,6 @@ struct asid_pool {
 };
 
 /* ---- Errors an invocation reports (§2.1) ----------------------------------------------------- */
-
-struct lookup_fault {
-    word_t type; /* seL4_LookupFailureType */
-    word_t bits_left;
-    word_t bits_found; /* depth mismatch: bitsFound; guard mismatch: guard size */
-    word_t guard_found;
-};
 
 struct kerr {
     seL4_Error code;
@@ -227,7 +266,21 @@ struct kernel_state {
     keel_model_fault_hook fault_hook;
     void *fault_ctx;
     struct asid_pool *asid_table[BIT(seL4_NumASIDPoolsBits)];
-    struct tcb *current; /* the seL4 thread on the (single) CPU */
+    struct paging *root_vspace; /* the root task's PML4: its frames are host-mapped (§10) */
+    size_t host_mappings;       /* entries with pte.host set */
+    /* The scheduler (sched.c). `current` is the CPU baton: the only seL4 thread whose host
+     * thread may run user code; NULL only when nothing can run (a deadlock in the model). */
+    struct tcb *current;
+    struct {
+        struct tcb *head, *tail;
+    } ready[seL4_NumPriorities];
+    uint64_t ready_bitmap[seL4_NumPriorities / 64];
+    enum { SCHED_RESUME_CURRENT, SCHED_CHOOSE_NEW, SCHED_SWITCH_TO } action;
+    struct tcb *candidate; /* with SCHED_SWITCH_TO */
+    /* Host threads (thread.c). */
+    struct host_thread *hosts; /* every host thread record of this world */
+    size_t thread_stack_bytes;
+    int pinned_cpu; /* keel_model_config.pin_host_cpu: the host CPU, else -1 */
 };
 
 extern struct kernel_state ks;
@@ -313,6 +366,23 @@ void finalise_pml4(struct cap *c);
 
 /* ---- VSpaces (vspace.c) ---------------------------------------------------------------------- */
 
+/* Index into a table of `level` (4 = PML4 ... 1 = PT) for vaddr, and what one entry covers. */
+static inline unsigned vspace_index(word_t vaddr, unsigned level)
+{
+    return (unsigned)((vaddr >> (seL4_PageBits + 9 * (level - 1))) & (PT_ENTRIES - 1));
+}
+
+static inline unsigned vspace_entry_bits(unsigned level)
+{
+    return seL4_PageBits + 9 * (level - 1);
+}
+
+/* A valid VSpace root (isValidVTableRoot): a PML4 cap that has an ASID. */
+static inline bool is_valid_vtable_root(struct cap c)
+{
+    return c.type == KEEL_MODEL_CAP_PML4 && c.asid != 0;
+}
+
 struct paging *vspace_of_asid(word_t asid);
 struct pte *vspace_entry(word_t asid, word_t vaddr, unsigned level);
 
@@ -358,43 +428,115 @@ seL4_Error decode_x86_mmu_invocation(struct invocation *inv, struct kerr *e);
 /* The kernel's view of a thread's IPC buffer (a host pointer into physical memory), or NULL. */
 seL4_IPCBuffer *tcb_ipc_buffer(struct tcb *t);
 
-/* ---- Threads and IPC (thread.c, ipc.c: part 2) ------------------------------------------------- */
+/* ---- System calls (syscall.c) ------------------------------------------------------------------ */
 
-/* The registers a syscall passes and returns (x86_64: RDI, RSI, R10, R8, R9, R15). */
-struct syscall_regs {
-    word_t cptr_or_badge;
-    word_t info;
-    word_t mr[seL4_FastMessageRegisters];
-};
-
+/* Enter the kernel from libsel4.c: the calling host thread must be the current seL4 thread. */
 void kernel_syscall(seL4_Syscall_ID sys, struct syscall_regs *r);
+/* Run t's syscall (t->sysno with t->sr) once; the thread layer calls it, again on a Restart. */
+void syscall_dispatch(struct tcb *t);
 /* Free the records of objects destroyed during this kernel entry (object.c). */
 void kernel_reap(void);
 /* Write a kernel reply of `len` words (MR0..3 into registers, the rest into the buffer). */
 void set_reply(struct tcb *t, struct syscall_regs *r, word_t label, const word_t *mr, unsigned len);
+/* Write message words into t's registers and IPC buffer `buf` (setMR); returns the count kept. */
+unsigned set_mrs(struct tcb *t, seL4_IPCBuffer *buf, const word_t *mr, unsigned len);
+/* The lookup-failure words at mr[at..]; returns the total length (setMRs_lookup_failure). */
+unsigned lookup_fault_words(word_t *mr, unsigned at, const struct lookup_fault *lf);
 /* The IPC buffer the kernel would use for t (as a receiver it must be writable), or NULL. */
 seL4_IPCBuffer *tcb_lookup_ipc_buffer(struct tcb *t, bool is_receiver);
 void handle_recv(struct tcb *t, struct syscall_regs *r, bool blocking);
+/* Take a cap fault on t (lookup failure of `cptr`): deliver it or stop t (§2.3). */
+void cap_fault(struct tcb *t, const char *syscall, word_t cptr, bool in_recv,
+               const struct lookup_fault *lf);
+/* Call the fault hook for t's double fault (unlocks around it); returns if the hook returns. */
+void fault_report(struct tcb *t);
 
-/* Endpoint/notification syscalls; syscall.c calls them with the kernel lock held. */
-void ipc_send(struct invocation *inv, struct syscall_regs *r, seL4_Syscall_ID sys);
-void ipc_recv(struct tcb *t, struct cte *slot, struct cap cap, struct syscall_regs *r,
-              bool blocking);
-void ipc_reply(struct tcb *t, struct syscall_regs *r);
-/* Start of a world / end of a world for the thread layer. */
-void threads_boot(struct tcb *root);
+/* ---- The scheduler (sched.c, §11.1) ------------------------------------------------------------ */
+
+bool thread_is_runnable(const struct tcb *t); /* Running or Restart */
+bool thread_is_stopped(const struct tcb *t);  /* Inactive or blocked (isStopped) */
+void set_thread_state(struct tcb *t, enum thread_state s);
+void schedule_tcb(struct tcb *t);
+void sched_enqueue(struct tcb *t); /* head of its priority's queue */
+void sched_append(struct tcb *t);  /* tail */
+void sched_dequeue(struct tcb *t);
+void reschedule_required(void);
+void possible_switch_to(struct tcb *t);
+/* Decide who runs when this kernel entry ends (may set ks.current to NULL: nobody can). */
+void schedule(void);
+void thread_suspend(struct tcb *t);
+void thread_restart(struct tcb *t);
+void thread_set_priority(struct tcb *t, word_t prio);
+void thread_yield(struct tcb *t);
+bool is_highest_prio(word_t prio);
+
+/* ---- Host threads (thread.c) ------------------------------------------------------------------- */
+
+/* Start of a world / end of a world for the thread layer. shutdown runs without the lock. */
+void threads_boot(struct tcb *root, bool pin_host_cpu);
 void threads_shutdown(void);
-/* Enter the kernel as thread t (waits for the CPU, takes the lock) and leave it. */
+/* Enter the kernel as thread t (takes the lock) and leave it. */
 void kernel_enter(struct tcb *t);
 void kernel_exit(struct tcb *t);
-void thread_yield(struct tcb *t);
+/* Run t's syscall to completion: dispatch, schedule, hand the CPU over, re-execute on Restart. */
+void thread_run_syscall(struct tcb *t);
+/* After a double fault's hook returned: the root thread cannot go on; others stay stopped. */
+void thread_stopped_by_fault(struct tcb *t);
+/* t's TCB is being destroyed: its host thread must leave. */
+void thread_tcb_destroyed(struct tcb *t);
+/* t's rip was rewritten: a started host thread starts afresh at rip when it next runs. */
+void thread_redirect(struct tcb *t);
+
+/* ---- IPC (endpoint.c, notification.c, fault.c, §8) --------------------------------------------- */
+
+/* Send/NBSend/Call on an endpoint, notification or reply cap (decode and perform). */
+seL4_Error ipc_invoke(struct invocation *inv, struct kerr *e);
+/* Recv/NBRecv on a looked-up slot; faults as the kernel does on a wrong cap. */
+void ipc_recv(struct tcb *t, struct cte *slot, struct cap cap, struct syscall_regs *r,
+              bool blocking);
+/* The Reply syscall (and the first half of ReplyRecv). */
+void ipc_reply(struct tcb *t);
+void send_ipc(bool blocking, bool call, word_t badge, bool grant, bool grant_reply, struct tcb *t,
+              struct endpoint *ep);
+void do_ipc_transfer(struct tcb *sender, struct endpoint *ep, word_t badge, bool grant,
+                     struct tcb *receiver);
+void cancel_ipc(struct tcb *t);
+void setup_reply_master(struct tcb *t);
+void endpoint_cancel_badged_sends(struct endpoint *ep, word_t badge);
+/* FIFO thread queues of endpoints and notifications. */
+void tcb_queue_append(struct tcb **head, struct tcb **tail, struct tcb *t);
+void tcb_queue_remove(struct tcb **head, struct tcb **tail, struct tcb *t);
+void tcb_save_caller(struct tcb *t, struct cte *dest);
+/* Whether the kernel's fastpath would take this Call/ReplyRecv (counted, never different). */
+bool fastpath_would_take(struct tcb *t, seL4_Syscall_ID sys);
+
+void send_signal(struct notification *n, word_t badge);
+void receive_signal(struct tcb *t, struct cap cap, bool blocking);
+void cancel_signal(struct tcb *t, struct notification *n);
+void complete_signal(struct notification *n, struct tcb *t);
+void bind_notification(struct tcb *t, struct notification *n);
+void unbind_notification(struct tcb *t);
+
 /* Deliver a cap fault to t's fault endpoint; false when t has none (the thread stops). */
 bool thread_deliver_cap_fault(struct tcb *t, word_t cptr, bool in_recv,
                               const struct lookup_fault *lf);
-/* After a fault hook returned for a stopped thread (outside the lock). */
-void thread_stopped_by_fault(void);
-void endpoint_cancel_badged_sends(struct endpoint *ep, word_t badge);
-void tcb_save_caller(struct tcb *t, struct cte *dest);
-/* Take a cap fault on the current thread (lookup failure of `cptr`). */
-void cap_fault(struct tcb *t, const char *syscall, word_t cptr, bool in_recv,
-               const struct lookup_fault *lf);
+void do_fault_transfer(word_t badge, struct tcb *sender, struct tcb *receiver,
+                       seL4_IPCBuffer *rbuf);
+/* A reply to a faulted thread: whether it restarts (handleFaultReply). */
+bool handle_fault_reply(struct tcb *receiver, struct tcb *sender);
+
+/* ---- Host mappings of the root VSpace (memory.c, vspace.c) ------------------------------------- */
+
+/* Map physical [p, p+len) at host address va with `prot`; `replace`: va is already ours. */
+void phys_host_map(word_t va, paddr_t p, word_t len, int prot, bool replace);
+void phys_host_unmap(word_t va, word_t len);
+/* Give back the host range handed out for this world (mappings in it become PROT_NONE). */
+void host_arena_reset(void);
+/* After writing frame entry `pte` for vaddr: host-map it if `vspace` is the root VSpace. */
+void vspace_host_map_entry(struct paging *vspace, struct pte *pte, word_t vaddr, bool was_host);
+/* Remove the host mappings below `table`, which maps the range starting at `base`. */
+void vspace_host_unmap_subtree(struct paging *table, word_t base);
+/* The host address of t's IPC buffer if its frame is host-mapped there, else NULL. */
+void *vspace_host_ipc_buffer(struct tcb *t);
+/* Remove every host mapping (shutdown). */
+void vspace_host_unmap_all(void);

@@ -270,11 +270,10 @@ seL4_Error seL4_TCB_CopyRegisters(seL4_TCB _service, seL4_TCB source, seL4_Bool 
                                   seL4_Bool transfer_integer, seL4_Uint8 arch_flags)
 {
     seL4_SetCap(0, source);
-    seL4_Word mr[4] = {(seL4_Word)(seL4_Uint8)suspend_source |
-                           ((seL4_Word)(seL4_Uint8)resume_target << 8) |
-                           ((seL4_Word)(seL4_Uint8)transfer_frame << 16) |
-                           ((seL4_Word)(seL4_Uint8)transfer_integer << 24) |
-                           ((seL4_Word)arch_flags << 32),
+    /* seL4_Bool parameters are packed one bit each, as the generated stub packs them. */
+    seL4_Word mr[4] = {((seL4_Word)suspend_source & 1) | (((seL4_Word)resume_target & 1) << 1) |
+                           (((seL4_Word)transfer_frame & 1) << 2) |
+                           (((seL4_Word)transfer_integer & 1) << 3) | ((seL4_Word)arch_flags << 8),
                        0, 0, 0};
     return invoke(_service, TCBCopyRegisters, 1, 1, mr);
 }

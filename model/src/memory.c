@@ -11,6 +11,13 @@
  * Zeroing is real: whole pages are returned to the host with FALLOC_FL_PUNCH_HOLE (they read
  * back as zero and cost nothing again), partial pages are cleared with memset. Checking for
  * zeros skips holes with SEEK_DATA, so checking a large untouched untyped commits nothing.
+ *
+ * Host mappings (§10): a frame mapped into the root task's VSpace is mmap'ed from the memfd at
+ * its vaddr. Addresses come from a host arena, a 16 GiB PROT_NONE reservation made once per
+ * process wherever the host (and ASan/TSan's layouts) put it, handed out by
+ * keel_model_host_range() and given back at shutdown; an unmapped arena page goes back to
+ * PROT_NONE so the host never reuses it. Any other address is mapped only if the host does not
+ * use it (MAP_FIXED_NOREPLACE), and the model aborts with a clear message if it does.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -249,6 +256,97 @@ bool phys_is_zero(paddr_t p, word_t len)
         p = stop;
     }
     return true;
+}
+
+/* ---- Host mappings ---------------------------------------------------------------------------- */
+
+#define ARENA_BYTES (16ull << 30)
+
+static struct {
+    uint8_t *base;
+    size_t used;
+} arena;
+
+static bool in_arena(word_t va, word_t len)
+{
+    word_t base = (word_t)(uintptr_t)arena.base;
+    return arena.base != NULL && va >= base && len <= ARENA_BYTES && va - base <= ARENA_BYTES - len;
+}
+
+static void reserve(void *at, size_t len)
+{
+    int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | (at != NULL ? MAP_FIXED : 0);
+    void *p = mmap(at, len, PROT_NONE, flags, -1, 0);
+    if (p == MAP_FAILED) {
+        model_panic("cannot reserve %zu bytes of host address space: %s", len, strerror(errno));
+    }
+    if (at == NULL) {
+        arena.base = p;
+    }
+}
+
+void phys_host_map(word_t va, paddr_t p, word_t len, int prot, bool replace)
+{
+    bool ours = replace || in_arena(va, len);
+    int flags = MAP_SHARED | (ours ? MAP_FIXED : MAP_FIXED_NOREPLACE);
+    void *at = (void *)(uintptr_t)va;
+    void *r = mmap(at, len, prot, flags, phys.fd, (off_t)p);
+    if (r != at) {
+        int err = errno;
+        if (r != MAP_FAILED) {
+            munmap(r, len); /* a kernel that took NOREPLACE as a hint */
+        }
+        kernel_unlock();
+        model_panic("cannot map a frame at host address %#llx (%llu bytes) for the root task's "
+                    "VSpace: the host process already uses that address (%s); map at addresses "
+                    "from keel_model_host_range()",
+                    (unsigned long long)va, (unsigned long long)len,
+                    r == MAP_FAILED ? strerror(err) : "the kernel placed it elsewhere");
+    }
+}
+
+void phys_host_unmap(word_t va, word_t len)
+{
+    if (in_arena(va, len)) {
+        reserve((void *)(uintptr_t)va, len);
+    } else {
+        munmap((void *)(uintptr_t)va, len);
+    }
+}
+
+void host_arena_reset(void)
+{
+    if (arena.base != NULL && arena.used != 0) {
+        reserve(arena.base, arena.used);
+    }
+    arena.used = 0;
+}
+
+void *keel_model_host_range(size_t bytes, unsigned align_bits)
+{
+    kernel_lock();
+    if (!ks.booted) {
+        kernel_unlock();
+        model_panic("keel_model_host_range() needs a booted world (ranges end with it)");
+    }
+    if (arena.base == NULL) {
+        reserve(NULL, ARENA_BYTES);
+    }
+    if (align_bits < seL4_PageBits) {
+        align_bits = seL4_PageBits;
+    }
+    word_t base = (word_t)(uintptr_t)arena.base;
+    word_t start = (base + arena.used + MASK(align_bits)) & ~MASK(align_bits);
+    word_t len = (bytes + PAGE - 1) & ~(PAGE - 1);
+    if (align_bits > 32 || start - base > ARENA_BYTES || len > ARENA_BYTES - (start - base)) {
+        kernel_unlock();
+        model_panic("keel_model_host_range(%zu, %u): the model's %llu GiB host arena is used up "
+                    "or the alignment is too large",
+                    bytes, align_bits, (unsigned long long)(ARENA_BYTES >> 30));
+    }
+    arena.used = (size_t)(start + len - base);
+    kernel_unlock();
+    return (void *)(uintptr_t)start;
 }
 
 void *keel_model_phys(uint64_t paddr, size_t len)

@@ -8,6 +8,12 @@
  * decoded by the object's decoder, which either reports an error (Call only gets to see it)
  * or performs the operation. This is also where invocations are counted and where an armed
  * injected failure replaces one.
+ *
+ * The syscall registers live in the caller's TCB (t->sr) while it is in the kernel: a thread
+ * that blocks leaves its message there for the thread that later completes the IPC, which
+ * writes the results there; the thread layer (thread.c) re-runs syscall_dispatch() when a
+ * blocked thread is restarted. A cap fault with no fault handler stops the thread; its host
+ * thread then calls the fault hook before any other thread runs.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -79,7 +85,7 @@ seL4_Error kerr_not_enough_memory(struct kerr *e, word_t available)
 }
 
 /* The lookup-failure words starting at MR[at]; returns the total length. */
-static unsigned lookup_fault_words(word_t *mr, unsigned at, const struct lookup_fault *lf)
+unsigned lookup_fault_words(word_t *mr, unsigned at, const struct lookup_fault *lf)
 {
     mr[at] = lf->type;
     switch (lf->type) {
@@ -164,28 +170,32 @@ seL4_IPCBuffer *tcb_ipc_buffer(struct tcb *t)
     return tcb_lookup_ipc_buffer(t, false);
 }
 
-/* Write a reply of `len` words: MR0..3 to registers, the rest to the IPC buffer if any. */
-void set_reply(struct tcb *t, struct syscall_regs *r, word_t label, const word_t *mr, unsigned len)
+/* setMR for words 0..len-1: MR0..3 to registers, the rest to the buffer; no buffer keeps 4. */
+unsigned set_mrs(struct tcb *t, seL4_IPCBuffer *buf, const word_t *mr, unsigned len)
 {
-    seL4_IPCBuffer *buf = tcb_lookup_ipc_buffer(t, true);
-    unsigned n = len;
     for (unsigned i = 0; i < len; i++) {
         if (i < seL4_FastMessageRegisters) {
-            r->mr[i] = mr[i];
+            t->sr.mr[i] = mr[i];
         } else if (buf != NULL) {
             buf->msg[i] = mr[i];
         } else {
-            n = seL4_FastMessageRegisters;
-            break;
+            return seL4_FastMessageRegisters;
         }
     }
+    return len;
+}
+
+/* Write a reply of `len` words: MR0..3 to registers, the rest to the IPC buffer if any. */
+void set_reply(struct tcb *t, struct syscall_regs *r, word_t label, const word_t *mr, unsigned len)
+{
+    unsigned n = set_mrs(t, tcb_lookup_ipc_buffer(t, true), mr, len);
     r->info = seL4_MessageInfo_new(label, 0, 0, n).words[0];
     r->cptr_or_badge = 0;
 }
 
 /* ---- Cap faults (§2.3) ------------------------------------------------------------------- */
 
-static _Thread_local bool fault_pending;
+/* The report of a double fault, made by the faulting thread's own host thread. */
 static _Thread_local keel_model_fault pending_fault;
 
 void cap_fault(struct tcb *t, const char *syscall, word_t cptr, bool in_recv,
@@ -210,11 +220,15 @@ void cap_fault(struct tcb *t, const char *syscall, word_t cptr, bool in_recv,
                                           "depth mismatch", "guard mismatch"};
     (void)snprintf(f->message, sizeof(f->message),
                    "cap fault in thread '%s': %s on CPtr %#llx failed to resolve (%s, bits left "
-                   "%llu)%s; the thread has no fault handler and stops",
+                   "%llu)%s; the thread has no usable fault handler (fault endpoint CPtr %#llx) "
+                   "and stops",
                    t->name, syscall, (unsigned long long)cptr,
                    failure[lf->type < 5 ? lf->type : 0], (unsigned long long)lf->bits_left,
-                   in_recv ? " in the receive phase" : "");
-    fault_pending = true;
+                   in_recv ? " in the receive phase" : "", (unsigned long long)t->fault_ep);
+    /* handleDoubleFault: the thread stops. Its host thread calls the hook before anyone else
+     * runs (thread_run_syscall). */
+    t->fault_stopped = true;
+    set_thread_state(t, TS_INACTIVE);
 }
 
 static void default_fault_hook(const keel_model_fault *fault, void *ctx)
@@ -231,19 +245,14 @@ void keel_model_set_fault_hook(keel_model_fault_hook hook, void *ctx)
     kernel_unlock();
 }
 
-/* Called outside the kernel lock, after a syscall that stopped its thread with a fault. */
-static void report_pending_fault(void)
+void fault_report(struct tcb *t)
 {
-    if (!fault_pending) {
-        return;
-    }
-    fault_pending = false;
-    kernel_lock();
     keel_model_fault_hook hook = ks.fault_hook != NULL ? ks.fault_hook : default_fault_hook;
     void *ctx = ks.fault_ctx;
     kernel_unlock();
     hook(&pending_fault, ctx);
-    thread_stopped_by_fault();
+    kernel_lock();
+    thread_stopped_by_fault(t);
 }
 
 /* ---- Invocations ----------------------------------------------------------------------------- */
@@ -343,27 +352,26 @@ static void handle_invocation(struct tcb *t, struct syscall_regs *r, seL4_Syscal
         inv.num_extra = n;
     }
 
-    /* IPC through endpoints, notifications and reply caps is not an object invocation. */
-    if (!is_kernel_object_invocation(inv.cap) && !cap_is_null(inv.cap) &&
-        inv.cap.type != KEEL_MODEL_CAP_ZOMBIE) {
-        ipc_send(&inv, r, sys);
-        return;
-    }
-
     struct kerr e = {0};
     seL4_Error err;
-    ks.counters.invocations++;
-    if (inv.label < KEEL_MODEL_NUM_LABELS) {
-        ks.counters.by_label[inv.label]++;
-    }
-    if (ks.inject.armed && !ks.inject.fired &&
-        (ks.inject.label == KEEL_MODEL_ANY_LABEL || (word_t)ks.inject.label == inv.label) &&
-        --ks.inject.remaining == 0) {
-        ks.inject.fired = true;
-        injected_error(&e, ks.inject.error);
-        err = e.code;
+    if (!is_kernel_object_invocation(inv.cap) && !cap_is_null(inv.cap) &&
+        inv.cap.type != KEEL_MODEL_CAP_ZOMBIE) {
+        /* IPC through endpoints, notifications and reply caps (§8). */
+        err = ipc_invoke(&inv, &e);
     } else {
-        err = decode_invocation(&inv, &e);
+        ks.counters.invocations++;
+        if (inv.label < KEEL_MODEL_NUM_LABELS) {
+            ks.counters.by_label[inv.label]++;
+        }
+        if (ks.inject.armed && !ks.inject.fired &&
+            (ks.inject.label == KEEL_MODEL_ANY_LABEL || (word_t)ks.inject.label == inv.label) &&
+            --ks.inject.remaining == 0) {
+            ks.inject.fired = true;
+            injected_error(&e, ks.inject.error);
+            err = e.code;
+        } else {
+            err = decode_invocation(&inv, &e);
+        }
     }
     if (err != seL4_NoError) {
         ks.counters.errors++;
@@ -372,7 +380,9 @@ static void handle_invocation(struct tcb *t, struct syscall_regs *r, seL4_Syscal
         }
         return;
     }
-    if (inv.is_call) {
+    /* The kernel replies only if the caller is still runnable: not if the invocation blocked
+     * it (a Call on an endpoint), stopped it (Suspend of itself) or destroyed it. */
+    if (inv.is_call && t->state == TS_RUNNING) {
         if (inv.reply_len > 0) {
             set_reply(t, r, 0, inv.reply, inv.reply_len);
         } else {
@@ -390,34 +400,50 @@ void kernel_syscall(seL4_Syscall_ID sys, struct syscall_regs *r)
                     "(call keel_model_boot() or sel4runtime_bootinfo() first)",
                     sys >= seL4_SysNBRecv && sys <= seL4_SysCall ? syscall_name(sys) : "a syscall");
     }
+    if (sys < seL4_SysNBRecv || sys > seL4_SysCall) {
+        model_panic("unknown syscall %d", (int)sys);
+    }
     kernel_enter(t);
     ks.counters.syscalls[-sys - 1]++;
-    switch (sys) {
+    t->sr = *r;
+    t->sysno = sys;
+    if ((sys == seL4_SysCall || sys == seL4_SysReplyRecv) && fastpath_would_take(t, sys)) {
+        ks.counters.fastpath++;
+    }
+    thread_run_syscall(t);
+    /* The thread is current again, with its results in its registers. */
+    *r = t->sr;
+    kernel_exit(t);
+}
+
+void syscall_dispatch(struct tcb *t)
+{
+    struct syscall_regs *r = &t->sr;
+    switch (t->sysno) {
     case seL4_SysCall:
     case seL4_SysSend:
     case seL4_SysNBSend:
-        handle_invocation(t, r, sys);
+        handle_invocation(t, r, t->sysno);
         break;
     case seL4_SysRecv:
     case seL4_SysNBRecv:
-        handle_recv(t, r, sys == seL4_SysRecv);
+        handle_recv(t, r, t->sysno == seL4_SysRecv);
         break;
     case seL4_SysReply:
-        ipc_reply(t, r);
+        ipc_reply(t);
         break;
     case seL4_SysReplyRecv:
-        ipc_reply(t, r);
+        ipc_reply(t);
         handle_recv(t, r, true);
         break;
     case seL4_SysYield:
         thread_yield(t);
         break;
     default:
-        model_panic("unknown syscall %d", (int)sys);
+        kernel_unlock();
+        model_panic("thread '%s' re-executes unknown syscall %d (its registers were rewritten)",
+                    t->name, (int)t->sysno);
     }
-    kernel_reap();
-    kernel_exit(t);
-    report_pending_fault();
 }
 
 void handle_recv(struct tcb *t, struct syscall_regs *r, bool blocking)
@@ -425,9 +451,8 @@ void handle_recv(struct tcb *t, struct syscall_regs *r, bool blocking)
     word_t cptr = r->cptr_or_badge;
     struct cte *slot;
     struct lookup_fault lf;
-    const char *name = blocking ? "seL4_Recv" : "seL4_NBRecv";
     if (!lookup_slot(t, cptr, &slot, &lf)) {
-        cap_fault(t, name, cptr, true, &lf);
+        cap_fault(t, syscall_name(t->sysno), cptr, true, &lf);
         return;
     }
     ipc_recv(t, slot, slot->cap, r, blocking);

@@ -10,6 +10,15 @@
  * the calling host thread to the root task's TCB. Every function here may be called only by a
  * host thread that is an seL4 thread of the current world (the root thread, or a thread the
  * model started), except keel_model_boot() and keel_model_shutdown().
+ *
+ * Threads (docs/model-threads.md): every other seL4 thread runs on a host thread the model
+ * starts the first time the thread is scheduled; it calls the C function at its rip,
+ * `void f(seL4_Word arg)`, with arg = its rdi, and its __sel4_ipc_buffer set to its
+ * kernel-registered IPC buffer. Exactly one seL4 thread runs at a time, chosen as the real
+ * kernel chooses (one CPU, strict priority, no timer preemption: threads switch only at
+ * kernel entries), so runs are deterministic. Returning from the function stops the thread.
+ * If every thread is blocked the model reports a deadlock (all threads and their states) and
+ * aborts.
  */
 #pragma once
 
@@ -40,6 +49,15 @@ typedef struct keel_model_config {
     /* An explicit memory map instead (sorted, disjoint); overrides ram_bytes when non-NULL. */
     const keel_model_region *regions;
     size_t num_regions;
+    /* Host stack size of each thread the model starts; 0 means 1 MiB. */
+    size_t thread_stack_bytes;
+    /*
+     * Run every host thread of the world on the host CPU the booting thread is on (the booting
+     * thread too, until shutdown restores its affinity). The model runs one seL4 thread at a
+     * time anyway; handing the CPU over on one host CPU is several times cheaper than across
+     * CPUs. Host threads the booting thread creates meanwhile inherit the restriction.
+     */
+    bool pin_host_cpu;
 } keel_model_config;
 
 /*
@@ -49,7 +67,11 @@ typedef struct keel_model_config {
  */
 seL4_BootInfo *keel_model_boot(const keel_model_config *config);
 
-/* Destroy the current world (all objects, threads and memory). Idempotent. */
+/*
+ * Destroy the current world (all objects, threads and memory). Idempotent. Call it from the
+ * root thread (or a host thread outside the world): it stops and joins every host thread the
+ * world started, wherever it was blocked.
+ */
 void keel_model_shutdown(void);
 
 /* The current world's BootInfo, or NULL when none is booted. */
@@ -165,6 +187,29 @@ void keel_model_snapshot_take(keel_model_snapshot *snap);
  */
 int keel_model_leak_check(const keel_model_snapshot *before, char *msg, size_t msg_len);
 
+/* ---- Threads ---------------------------------------------------------------------------------- */
+
+/* seL4 thread states (the kernel's), as keel_model_tcb_state() reports them. */
+typedef enum keel_model_thread_state {
+    KEEL_MODEL_THREAD_INACTIVE,
+    KEEL_MODEL_THREAD_RUNNING,
+    KEEL_MODEL_THREAD_RESTART,
+    KEEL_MODEL_THREAD_BLOCKED_ON_RECEIVE,
+    KEEL_MODEL_THREAD_BLOCKED_ON_SEND,
+    KEEL_MODEL_THREAD_BLOCKED_ON_REPLY,
+    KEEL_MODEL_THREAD_BLOCKED_ON_NOTIFICATION,
+} keel_model_thread_state;
+
+/* The state of the thread whose TCB `tcb` names (a keel_model_thread_state), or -1. */
+int keel_model_tcb_state(seL4_CPtr tcb);
+
+/*
+ * A host virtual range of `bytes` aligned to 2^align_bits (at least 4 KiB) that nothing in the
+ * host uses, for mapping frames into the root task's VSpace: a frame mapped there at vaddr is
+ * readable and writable at that address in the host. Valid until shutdown.
+ */
+void *keel_model_host_range(size_t bytes, unsigned align_bits);
+
 /* ---- Physical memory ---------------------------------------------------------------------- */
 
 /*
@@ -191,8 +236,18 @@ typedef struct keel_model_counters {
     uint64_t objects_created;                   /* by retype */
     uint64_t caps_deleted;                      /* slots emptied by delete/revoke */
     uint64_t faults;                            /* cap faults taken */
-    uint64_t fastpath;                          /* Call/ReplyRecv the fastpath would take */
-    uint64_t ipc_messages;                      /* IPC transfers between threads */
+    /*
+     * Call/ReplyRecv syscalls that the kernel's fastpath would have taken (the model always
+     * takes the same, slow, path): at most 4 message words and no extra caps, and for a Call
+     * an endpoint cap with Send and Grant or GrantReply whose endpoint has a receiver waiting
+     * that may run at once; for a ReplyRecv an endpoint cap with Receive, no sender waiting, no
+     * active bound notification, and a reply cap whose caller has the highest ready priority
+     * (docs/model-threads.md has the full list).
+     */
+    uint64_t fastpath;
+    uint64_t ipc_messages;     /* message transfers between threads, replies and faults included */
+    uint64_t context_switches; /* times another seL4 thread got the CPU */
+    uint64_t threads_started;  /* host threads started for seL4 threads */
 } keel_model_counters;
 
 void keel_model_counters_get(keel_model_counters *out);
@@ -232,8 +287,12 @@ typedef void (*keel_model_fault_hook)(const keel_model_fault *fault, void *ctx);
 /*
  * Cap faults (a failed lookup of an invoked, extra or receive CPtr) are never turned into
  * error returns. A fault that the kernel would deliver to a fault endpoint is delivered; one
- * that would stop a thread without a handler calls this hook, outside the kernel lock. The
- * default hook prints the message and aborts. A hook for the root thread must not return
- * (tests longjmp out of it); if it does, the model aborts.
+ * that would stop a thread without a handler calls this hook, outside the kernel lock, on the
+ * faulting thread's host thread, before any other seL4 thread runs. The default hook prints
+ * the message and aborts. If the hook returns, the thread stays stopped (Inactive) until a
+ * Resume, as on the kernel; a hook for the root thread must not return (tests longjmp out of
+ * it; if it returns, the model aborts). A hook that long-jumps out hands the thread back to
+ * the caller: the model lets it run on from its next kernel entry. A hook must not make seL4
+ * system calls.
  */
 void keel_model_set_fault_hook(keel_model_fault_hook hook, void *ctx);

@@ -11,6 +11,7 @@
 #include <sel4/errors.h>
 #include <sel4/objecttype.h>
 #include <sel4/shared_types.h>
+#include <sel4/faults.h>
 #include <sel4/invocation.h>
 #include <sel4/bootinfo.h>
 #include <sel4/functions.h>

@@ -45,3 +45,6 @@ void seL4_Yield(void);
 /* Non-MCS: Wait is Recv on a notification and Poll is NBRecv. */
 void seL4_Wait(seL4_CPtr src, seL4_Word *sender);
 seL4_MessageInfo_t seL4_Poll(seL4_CPtr src, seL4_Word *sender);
+
+/* Debug-build syscall: name a thread (the model uses the name in its reports). */
+void seL4_DebugNameThread(seL4_CPtr tcb, const char *name);
