@@ -254,6 +254,7 @@ static void snapshot_locked(keel_model_snapshot *snap)
     for (seL4_Word t = 0; t < seL4_ObjectTypeCount; t++) {
         snap->objects[t] = object_count_locked(t);
     }
+    snap->asid_pools = ks.obj_count[OBJ_ASID_POOL];
 }
 
 void keel_model_snapshot_take(keel_model_snapshot *snap)
@@ -314,6 +315,10 @@ int keel_model_leak_check(const keel_model_snapshot *before, char *msg, size_t m
                 before->objects[t], now.objects[t]);
             rc = -1;
         }
+    }
+    if (now.asid_pools != before->asid_pools) {
+        say(&m, "ASID pools: %zu before, %zu now; ", before->asid_pools, now.asid_pools);
+        rc = -1;
     }
     return rc;
 }

@@ -257,18 +257,12 @@ void fault_report(struct tcb *t)
 
 /* ---- Invocations ----------------------------------------------------------------------------- */
 
-static bool is_kernel_object_invocation(struct cap c)
+/* Caps whose invocation is IPC (§8) rather than a kernel-object invocation (which an empty
+ * slot also is: it fails with InvalidCapability). */
+static bool is_ipc_cap(struct cap c)
 {
-    switch ((keel_model_cap_type)c.type) {
-    case KEEL_MODEL_CAP_ENDPOINT:
-    case KEEL_MODEL_CAP_NOTIFICATION:
-    case KEEL_MODEL_CAP_REPLY:
-    case KEEL_MODEL_CAP_NULL:
-    case KEEL_MODEL_CAP_ZOMBIE:
-        return false;
-    default:
-        return true;
-    }
+    return c.type == KEEL_MODEL_CAP_ENDPOINT || c.type == KEEL_MODEL_CAP_NOTIFICATION ||
+           c.type == KEEL_MODEL_CAP_REPLY;
 }
 
 static seL4_Error decode_invocation(struct invocation *inv, struct kerr *e)
@@ -354,9 +348,7 @@ static void handle_invocation(struct tcb *t, struct syscall_regs *r, seL4_Syscal
 
     struct kerr e = {0};
     seL4_Error err;
-    if (!is_kernel_object_invocation(inv.cap) && !cap_is_null(inv.cap) &&
-        inv.cap.type != KEEL_MODEL_CAP_ZOMBIE) {
-        /* IPC through endpoints, notifications and reply caps (§8). */
+    if (is_ipc_cap(inv.cap)) {
         err = ipc_invoke(&inv, &e);
     } else {
         ks.counters.invocations++;

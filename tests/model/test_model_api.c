@@ -314,6 +314,21 @@ static void physical_memory(void **state)
     assert_ptr_equal(keel_model_phys(0x3ffff800ul, 0x1000), across + 0x800); /* reused */
 }
 
+static void leak_check_counts_asid_pools(void **state)
+{
+    (void)state;
+    seL4_CPtr ut = conf_untyped_at(bi, 0x1ffcb000ul); /* 4 KiB, as an ASID pool needs */
+    keel_model_snapshot snap;
+    keel_model_snapshot_take(&snap);
+    assert_int_equal(snap.asid_pools, 1); /* the root task's */
+    EXPECT_OK(seL4_X86_ASIDControl_MakePool(seL4_CapASIDControl, ut, CONF_ROOT, e, 64));
+    char msg[256];
+    assert_int_equal(keel_model_leak_check(&snap, msg, sizeof(msg)), -1);
+    assert_non_null(strstr(msg, "ASID pools: 1 before, 2 now"));
+    EXPECT_OK(seL4_CNode_Delete(CONF_ROOT, e, 64));
+    LEAK_CHECK(&snap);
+}
+
 static void inspection_edge_cases(void **state)
 {
     (void)state;
@@ -543,6 +558,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(snapshot_and_leak_check, setup, teardown),
         cmocka_unit_test_setup_teardown(check_reports_a_broken_world, setup, teardown),
         cmocka_unit_test_setup_teardown(physical_memory, setup, teardown),
+        cmocka_unit_test_setup_teardown(leak_check_counts_asid_pools, setup, teardown),
         cmocka_unit_test_setup_teardown(inspection_edge_cases, setup, teardown),
         cmocka_unit_test_setup_teardown(other_worlds, setup, teardown),
         cmocka_unit_test_setup_teardown(explicit_memory_map, setup, teardown),

@@ -177,6 +177,7 @@ int keel_model_check(char *msg, size_t msg_len);
 typedef struct keel_model_snapshot {
     size_t caps[KEEL_MODEL_CAP_TYPE_COUNT];
     size_t objects[seL4_ObjectTypeCount];
+    size_t asid_pools; /* made by ASIDControl_MakePool (and the boot one) */
 } keel_model_snapshot;
 
 void keel_model_snapshot_take(keel_model_snapshot *snap);
