@@ -68,6 +68,53 @@ seL4_BootInfo *host_boot(const keel_model_config *world, const keel_cslot_config
     return bi;
 }
 
+/* One paging structure of `type` mapped at va, unless that level is there already. */
+static void map_table(keel_ut_t *ut, keel_cslot_t *cs, seL4_Word type, seL4_Word va)
+{
+    keel_ut_block_t b;
+    seL4_CPtr slot;
+    if (keel_ut_alloc(ut, seL4_PageTableBits, 0, &b) != KEEL_OK ||
+        keel_cslot_alloc(cs, &slot) != KEEL_OK) {
+        fprintf(stderr, "out of memory or slots for paging structures\n");
+        exit(1);
+    }
+    keel_slot_dest_t d;
+    keel_cslot_dest(cs, slot, &d);
+    seL4_Error err = seL4_Untyped_Retype(b.cptr, type, 0, d.root, d.index, d.depth, d.offset, 1);
+    if (err == seL4_NoError) {
+        switch (type) {
+        case seL4_X86_PDPTObject:
+            err = seL4_X86_PDPT_Map(slot, seL4_CapInitThreadVSpace, va, 0);
+            break;
+        case seL4_X86_PageDirectoryObject:
+            err = seL4_X86_PageDirectory_Map(slot, seL4_CapInitThreadVSpace, va, 0);
+            break;
+        default:
+            err = seL4_X86_PageTable_Map(slot, seL4_CapInitThreadVSpace, va, 0);
+            break;
+        }
+    }
+    if (err == seL4_DeleteFirst) { /* that level exists: give the table back */
+        keel_ut_free(ut, &b, 0);
+        keel_cslot_free(cs, slot);
+    } else if (err != seL4_NoError) {
+        fprintf(stderr, "cannot map a paging structure at %#lx: error %d\n", (unsigned long)va,
+                (int)err);
+        exit(1);
+    }
+}
+
+void host_map_tables(keel_ut_t *ut, keel_cslot_t *cs, uintptr_t vaddr, size_t bytes, bool large)
+{
+    for (uintptr_t va = vaddr; va < vaddr + bytes; va += (uintptr_t)1 << seL4_LargePageBits) {
+        map_table(ut, cs, seL4_X86_PDPTObject, va);
+        map_table(ut, cs, seL4_X86_PageDirectoryObject, va);
+        if (!large) {
+            map_table(ut, cs, seL4_X86_PageTableObject, va);
+        }
+    }
+}
+
 uint64_t host_rng(uint64_t *state)
 {
     uint64_t x = *state;

@@ -24,6 +24,13 @@ void host_release(void);
 seL4_BootInfo *host_boot(const keel_model_config *world, const keel_cslot_config_t *slots,
                          keel_cslot_t *cs, keel_ut_t *ut);
 
+/*
+ * Paging structures in the root task's VSpace over [vaddr, vaddr + bytes), made from `ut` into
+ * slots from `cs`, down to page tables (or, with `large`, to page directories, for 2 MiB
+ * frames): what a window for keel_scrub_window needs. Structures already there are kept.
+ */
+void host_map_tables(keel_ut_t *ut, keel_cslot_t *cs, uintptr_t vaddr, size_t bytes, bool large);
+
 /* xorshift64: the same sequence on every run for a given seed. */
 uint64_t host_rng(uint64_t *state);
 

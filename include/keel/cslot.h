@@ -109,6 +109,13 @@ void keel_cslot_free_range(keel_cslot_t *cs, seL4_CPtr first, size_t n);
 seL4_CNode keel_cslot_root(const keel_cslot_t *cs);
 seL4_Uint8 keel_cslot_depth(const keel_cslot_t *cs);
 
+/*
+ * The CSpace root a new thread needs to share the root thread's CSpace (so that every slot
+ * keel_cslot hands out names the same cap in it), as TCB_Configure/SetSpace take it: a CNode
+ * cap and the guard data to apply.
+ */
+void keel_cslot_cspace(const keel_cslot_t *cs, seL4_CNode *root, seL4_Word *root_data);
+
 /* The Untyped_Retype destination for a run of slots that keel_cslot handed out. */
 void keel_cslot_dest(const keel_cslot_t *cs, seL4_CPtr first, keel_slot_dest_t *dest);
 

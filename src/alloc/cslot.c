@@ -93,6 +93,23 @@ seL4_Uint8 keel_cslot_depth(const keel_cslot_t *cs)
     return (seL4_Uint8)(cs->two_level ? cs->top_radix + cs->leaf_radix : seL4_WordBits);
 }
 
+/* The guard that makes the top CNode resolve a full 64-bit CPtr in T + L bits. */
+static seL4_Word top_guard(const keel_cslot_t *cs)
+{
+    return seL4_CNode_CapData_new(0, seL4_WordBits - cs->top_radix - cs->leaf_radix).words[0];
+}
+
+void keel_cslot_cspace(const keel_cslot_t *cs, seL4_CNode *root, seL4_Word *root_data)
+{
+    if (!cs->two_level) {
+        *root = seL4_CapInitThreadCNode; /* its cap already has the guard it needs */
+        *root_data = 0;
+        return;
+    }
+    *root = cs->top;
+    *root_data = top_guard(cs);
+}
+
 void keel_cslot_dest(const keel_cslot_t *cs, seL4_CPtr first, keel_slot_dest_t *dest)
 {
     if (!cs->two_level) {
@@ -123,8 +140,6 @@ static keel_err_t make_two_level(keel_cslot_t *cs)
     seL4_CPtr slot = reserve_pop(cs);
     keel_arena_free(&cs->arena, slot + 1, 1);
     seL4_Word boot_guard = seL4_CNode_CapData_new(0, cs->leaf_radix - cs->boot_radix).words[0];
-    seL4_Word top_guard =
-        seL4_CNode_CapData_new(0, seL4_WordBits - cs->top_radix - cs->leaf_radix).words[0];
     if (kc_retype(&cs->kstat, top.cptr, seL4_CapTableObject, cs->top_radix,
                   seL4_CapInitThreadCNode, 0, 0, slot, 1) != seL4_NoError) {
         (void)keel_ut_free(cs->ut, &top, KEEL_UT_NO_DERIVED);
@@ -134,7 +149,7 @@ static keel_err_t make_two_level(keel_cslot_t *cs)
     if (kc_mint(&cs->kstat, slot, 0, (seL4_Uint8)cs->top_radix, seL4_CapInitThreadCNode,
                 seL4_CapInitThreadCNode, seL4_WordBits, seL4_AllRights, boot_guard) !=
             seL4_NoError ||
-        kc_set_space(&cs->kstat, cs->tcb, cs->fault_ep, slot, top_guard, cs->vspace, 0) !=
+        kc_set_space(&cs->kstat, cs->tcb, cs->fault_ep, slot, top_guard(cs), cs->vspace, 0) !=
             seL4_NoError) {
         /* Revoking the block deletes the top CNode and what was minted into it. */
         (void)keel_ut_free(cs->ut, &top, 0);
