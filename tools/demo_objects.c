@@ -15,16 +15,6 @@
 #include "demo.h"
 #include "host.h"
 
-/* Frames are zeroed before reuse; on the host the demo zeroes them directly (a root task
- * would use keel_scrub_window, mapping each frame in turn). */
-static keel_err_t zero_frame(void *ctx, seL4_CPtr frame, uint64_t paddr, unsigned size_bits)
-{
-    (void)ctx;
-    (void)frame;
-    memset(keel_model_phys(paddr, 1ull << size_bits), 0, 1ull << size_bits);
-    return KEEL_OK;
-}
-
 static keel_cslot_t cs;
 static keel_ut_t ut;
 
@@ -88,8 +78,13 @@ int demo_objects(void)
     printf("  the CNode cache's %zu empty slab(s) given back: one revoke each\n", reaped);
 
     static keel_fpool_t fp;
-    keel_scrub_t scrub = {.scrub = zero_frame};
-    keel_fpool_config_t pc = {.scrub = &scrub};
+    /* Frames are zeroed before a new owner gets them: mapped in turn at one page of the root
+     * VSpace (its page table made here), zeroed through the mapping, unmapped. */
+    static keel_scrub_window_t window;
+    uintptr_t va = (uintptr_t)keel_model_host_range(4096, 21);
+    host_map_tables(&ut, &cs, va, 4096, false);
+    keel_scrub_window_init(&window, seL4_CapInitThreadVSpace, va);
+    keel_fpool_config_t pc = {.scrub = &window.scrub};
     keel_fpool_init(&fp, &ut, &cs, &pc, &s);
     keel_fpool_run_t runs[40];
     before = keel_model_invocations();
@@ -98,6 +93,23 @@ int demo_objects(void)
     }
     printf("\n  40 frame runs of 1..256 frames (contiguous, aligned): %llu kernel calls\n",
            (unsigned long long)(keel_model_invocations() - before));
+    for (int i = 0; i < 40; i += 3) {
+        /* Their first owner writes to them; the next one must not see it. */
+        memset(keel_model_phys(runs[i].paddr, 4096u << (i % 9)), 0xa5, 4096u << (i % 9));
+        keel_fpool_free(&fp, runs[i].first, (unsigned)(i % 9), 0);
+    }
+    before = keel_model_invocations();
+    size_t reused = 0;
+    for (int i = 0; i < 40; i += 3) {
+        keel_fpool_alloc(&fp, (unsigned)(i % 9), 0, &runs[i]);
+        reused += 1u << (i % 9);
+    }
+    bool clean = true;
+    for (int i = 0; i < 40; i += 3) {
+        clean = clean && keel_model_phys_is_zero(runs[i].paddr, 4096u << (i % 9));
+    }
+    printf("  14 runs freed and taken again (%zu frames): %llu kernel calls, all zero: %s\n",
+           reused, (unsigned long long)(keel_model_invocations() - before), clean ? "yes" : "NO");
     for (int i = 0; i < 40; i += 3) {
         keel_fpool_free(&fp, runs[i].first, (unsigned)(i % 9), 0);
     }
@@ -118,5 +130,5 @@ int demo_objects(void)
     int rc = keel_cache_check(&eps, NULL, &what) | keel_fpool_check(&fp, NULL, &what) |
              keel_ut_check(&ut, NULL, &what);
     printf("  invariants: %s\n", rc == 0 ? "hold" : what);
-    return rc;
+    return rc != 0 || !clean;
 }

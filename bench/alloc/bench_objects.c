@@ -202,8 +202,9 @@ static struct row pool_churn(const char *name, enum scrubbing scrub, unsigned ma
     r.refused = refused;
     r.ns = (host_now_ns() - t0) / (2.0 * (double)pairs);
     keel_fpool_stats(&fp, &st);
-    r.warm_alloc = (double)alloc_calls / (double)pairs;
-    r.warm_free = (double)free_calls / (double)pairs;
+    /* Per 4 KiB frame, like the cold figure. */
+    r.warm_alloc = (double)alloc_calls / (double)(handed >> 12);
+    r.warm_free = (double)free_calls / (double)(handed >> 12);
     r.zeroed_per_byte = (double)(zeroed() - z0 + st.scrubbed_bytes - z_scrub0) / (double)handed;
     window.bytes = 0;
     r.stranded = stranded;
@@ -253,7 +254,7 @@ int main(void)
     print_row(&p2);
     print_row(&p3);
     print_row(&p4);
-    printf("\n  (frames: per 4 KiB frame; cold = filling, warm = random free + alloc pairs with\n"
+    printf("\n  (frame pools: every figure per 4 KiB frame; cold = filling, warm = random free + alloc pairs with\n"
            "   run sizes 2^0..2^4; zeroed/B = bytes zeroed by the kernel or the scrubber per\n"
            "   byte handed out during churn; stranded = requests that made a new pool while an\n"
            "   existing pool had a free run of their size; refused = out of memory: without a\n"
