@@ -227,6 +227,132 @@ static struct row pool_churn(const char *name, enum scrubbing scrub, unsigned ma
     return r;
 }
 
+/*
+ * A mixed workload: a root task's six object caches and a frame pool share one untyped
+ * allocator and one slot allocator; each live object has a random kind, and each churn step
+ * frees a random one and allocates a random kind in its place. Pool runs count as one object
+ * (of 2^0..2^4 frames). Frames reused dirty are scrubbed through the window.
+ */
+enum { MIX_KINDS = 7, MIX_POOL = 6 };
+
+struct mixed_obj {
+    unsigned kind, k;
+    seL4_CPtr cptr;
+    uint64_t bytes;
+};
+
+static bool mixed_alloc(keel_cache_t *caches, keel_fpool_t *fp, struct mixed_obj *o)
+{
+    if (o->kind == MIX_POOL) {
+        keel_fpool_run_t run;
+        o->k = (unsigned)(rnd() % 5);
+        if (keel_fpool_alloc(fp, o->k, 0, &run) != KEEL_OK) {
+            return false;
+        }
+        o->cptr = run.first;
+        o->bytes = (uint64_t)run.count << 12;
+        return true;
+    }
+    keel_cache_obj_t obj;
+    if (keel_cache_alloc(&caches[o->kind], 0, &obj) != KEEL_OK) {
+        return false;
+    }
+    o->cptr = obj.cptr;
+    o->bytes = 1ull << caches[o->kind].obj_bits;
+    return true;
+}
+
+static void mixed_free(keel_cache_t *caches, keel_fpool_t *fp, const struct mixed_obj *o)
+{
+    if (o->kind == MIX_POOL) {
+        keel_fpool_free(fp, o->cptr, o->k, 0);
+    } else if (o->kind < MIX_POOL) {
+        keel_cache_free(&caches[o->kind], o->cptr, 0);
+    }
+}
+
+static struct row mixed_churn(size_t n, size_t pairs)
+{
+    boot();
+    struct row r = {.name = "mixed (6 caches + pool)"};
+    static const struct {
+        const char *name;
+        seL4_Word type, size_bits;
+    } kinds[MIX_POOL] = {
+        {"endpoints", seL4_EndpointObject, 0},     {"notifications", seL4_NotificationObject, 0},
+        {"TCBs", seL4_TCBObject, 0},               {"CNodes", seL4_CapTableObject, 4},
+        {"page tables", seL4_X86_PageTableObject, 0}, {"frames", seL4_X86_4K, 0},
+    };
+    const keel_scrub_t *scrub = make_window();
+    keel_storage_t s = host_storage(256 * 1024);
+    keel_cache_t caches[MIX_POOL];
+    for (unsigned i = 0; i < MIX_POOL; i++) {
+        keel_cache_config_t cfg = {.name = kinds[i].name, .type = kinds[i].type,
+                                   .size_bits = kinds[i].size_bits,
+                                   .scrub = kinds[i].type == seL4_X86_4K ? scrub : NULL};
+        keel_cache_init(&caches[i], &ut, &cs, &cfg, &s);
+    }
+    keel_fpool_t fp;
+    keel_fpool_init(&fp, &ut, &cs, &(keel_fpool_config_t){.scrub = scrub}, &s);
+    struct mixed_obj *objs = calloc(n, sizeof(*objs));
+    uint64_t c0 = keel_model_invocations();
+    size_t live = 0;
+    for (; live < n; live++) {
+        struct mixed_obj *o = &objs[live];
+        o->kind = (unsigned)(rnd() % MIX_KINDS);
+        if (!mixed_alloc(caches, &fp, o)) {
+            break;
+        }
+    }
+    r.cold = (double)(keel_model_invocations() - c0) / (double)live;
+    keel_cslot_stats_t cst;
+    keel_cslot_stats(&cs, &cst);
+    uint64_t frames = 0;
+    for (size_t i = 0; i < live; i++) {
+        frames += objs[i].kind == MIX_POOL ? objs[i].bytes >> 12 : 1;
+    }
+    r.slots = (double)cst.slots_taken / (double)frames;
+    double meta = lower_meta();
+    for (unsigned i = 0; i < MIX_POOL; i++) {
+        keel_cache_stats_t st;
+        keel_cache_stats(&caches[i], &st);
+        meta += (double)st.meta_used;
+    }
+    keel_fpool_stats_t ps;
+    keel_fpool_stats(&fp, &ps);
+    r.meta = (meta + (double)ps.meta_used) / (double)frames;
+    uint64_t z0 = zeroed(), w0 = window.bytes, handed = 0, alloc_calls = 0, free_calls = 0;
+    double t0 = host_now_ns();
+    for (size_t i = 0; i < pairs; i++) {
+        struct mixed_obj *o = &objs[rnd() % live];
+        uint64_t x = keel_model_invocations();
+        mixed_free(caches, &fp, o);
+        free_calls += keel_model_invocations() - x;
+        o->kind = (unsigned)(rnd() % MIX_KINDS);
+        x = keel_model_invocations();
+        if (!mixed_alloc(caches, &fp, o)) {
+            r.refused++;
+            o->kind = MIX_KINDS; /* nothing there */
+            continue;
+        }
+        alloc_calls += keel_model_invocations() - x;
+        handed += o->bytes;
+    }
+    r.ns = (host_now_ns() - t0) / (2.0 * (double)pairs);
+    r.warm_alloc = (double)alloc_calls / (double)pairs;
+    r.warm_free = (double)free_calls / (double)pairs;
+    r.zeroed_per_byte = (double)(zeroed() - z0 + window.bytes - w0) / (double)handed;
+    window.bytes = 0;
+    for (size_t i = 0; i < live; i++) {
+        mixed_free(caches, &fp, &objs[i]);
+    }
+    for (unsigned i = 0; i < MIX_POOL; i++) {
+        keel_cache_fini(&caches[i]);
+    }
+    free(objs);
+    return r;
+}
+
 int main(void)
 {
     printf("Object caches and frame pools on the model, qemu x86_64 512 MiB world\n");
@@ -241,6 +367,7 @@ int main(void)
         cache_churn("TCB cache", seL4_TCBObject, 0, 20000, 50000, false),
         cache_churn("page table cache", seL4_X86_PageTableObject, 0, 20000, 50000, false),
         cache_churn("4 KiB frame cache", seL4_X86_4K, 0, 20000, 50000, true),
+        mixed_churn(40000, 100000),
     };
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
         print_row(&rows[i]);
@@ -254,15 +381,20 @@ int main(void)
     print_row(&p2);
     print_row(&p3);
     print_row(&p4);
-    printf("\n  (frame pools: every figure per 4 KiB frame; cold = filling, warm = random free + alloc pairs with\n"
-           "   run sizes 2^0..2^4; zeroed/B = bytes zeroed by the kernel or the scrubber per\n"
-           "   byte handed out during churn; stranded = requests that made a new pool while an\n"
-           "   existing pool had a free run of their size; refused = out of memory: without a\n"
-           "   scrubber, dirty frames wait for their whole pool to come back. Scrubbing: the\n"
-           "   window scrubber maps each dirty frame and unmaps it, 2 calls per frame reused;\n"
-           "   DMA zeroing stands for a root task that zeroes frames another way, and shows the\n"
-           "   allocator's own cost. TCBs cost 2 calls to free (suspend, unbind), frames and\n"
-           "   page tables 1 (unmap))\n");
+    printf("\n  (cold = filling, warm = random free + alloc pairs; frame pools: every figure per\n"
+           "   4 KiB frame, run sizes 2^0..2^4; zeroed/B = bytes zeroed by the kernel or the\n"
+           "   scrubber per byte handed out during churn; stranded = requests that made a new\n"
+           "   pool while an existing pool had a free run of their size; refused = out of\n"
+           "   memory: without a scrubber, dirty frames wait for their whole pool to come back.\n"
+           "   The window scrubber maps each dirty frame and unmaps it, 2 calls per frame\n"
+           "   reused; DMA zeroing stands for a root task that zeroes frames another way, and\n"
+           "   shows the allocator's own cost. TCBs cost 2 calls to free (suspend, unbind),\n"
+           "   frames and page tables 1 (unmap). mixed: endpoint, notification, TCB, CNode,\n"
+           "   page table and 4 KiB frame caches and a pool of 2^0..2^4-frame runs share one\n"
+           "   untyped and one slot allocator, 40,000 live objects of random kinds; calls per\n"
+           "   object (a run is one), slots and metadata per live object or pool frame; the\n"
+           "   extra slots are each cache's free objects in its last slab and the free frames\n"
+           "   of partly used pools, 3%% at this size)\n");
     printf("  frame pool peak utilisation (random runs until the first refusal): %.1f%% of RAM\n\n",
            100.0 * u1);
     printf("Targets (DESIGN.md): 0 calls warm; <= 1/64 call per object cold; <= 1.01 slots and\n"
