@@ -314,14 +314,7 @@ void finalise_endpoint(struct endpoint *ep)
     }
     ep->state = EP_IDLE;
     ep->head = ep->tail = NULL;
-    while (t != NULL) {
-        struct tcb *next = t->q_next;
-        t->q_next = t->q_prev = NULL;
-        set_thread_state(t, TS_RESTART);
-        sched_enqueue(t);
-        t = next;
-    }
-    reschedule_required();
+    restart_queue(t);
 }
 
 void endpoint_cancel_badged_sends(struct endpoint *ep, word_t badge)

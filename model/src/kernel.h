@@ -461,6 +461,9 @@ void sched_enqueue(struct tcb *t); /* head of its priority's queue */
 void sched_append(struct tcb *t);  /* tail */
 void sched_dequeue(struct tcb *t);
 void reschedule_required(void);
+/* An object's wait queue goes away: each thread on it restarts (head of its ready queue), in
+ * queue order, and a reschedule follows (cancelAllIPC, cancelAllSignals). */
+void restart_queue(struct tcb *head);
 void possible_switch_to(struct tcb *t);
 /* Decide who runs when this kernel entry ends (may set ks.current to NULL: nobody can). */
 void schedule(void);

@@ -115,12 +115,5 @@ void finalise_notification(struct notification *n)
     struct tcb *t = n->head;
     n->state = NTFN_IDLE;
     n->head = n->tail = NULL;
-    while (t != NULL) {
-        struct tcb *next = t->q_next;
-        t->q_next = t->q_prev = NULL;
-        set_thread_state(t, TS_RESTART);
-        sched_enqueue(t);
-        t = next;
-    }
-    reschedule_required();
+    restart_queue(t);
 }

@@ -78,6 +78,17 @@ bool is_highest_prio(word_t prio)
     return h < 0 || prio >= (word_t)h;
 }
 
+void restart_queue(struct tcb *head)
+{
+    for (struct tcb *t = head, *next; t != NULL; t = next) {
+        next = t->q_next;
+        t->q_next = t->q_prev = NULL;
+        set_thread_state(t, TS_RESTART);
+        sched_enqueue(t);
+    }
+    reschedule_required();
+}
+
 void sched_enqueue(struct tcb *t)
 {
     if (t->queued) {
