@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include "ipc_test.h"
+
+#include <stdio.h>
+#include <string.h>
+
+keel_io_t it_io;
+keel_fd_t it_fds[8];
+
+void it_boot(uint32_t buf_frames)
+{
+    iw_boot(false);
+    tt_failures = 0;
+    tt_first_failure[0] = '\0';
+    tt_log_reset();
+    keel_io_config_t cfg;
+    iw_root_io(&cfg, it_fds, 8, buf_frames);
+    assert_int_equal(keel_io_init(&it_io, &cfg), 0);
+}
+
+void it_shutdown(void)
+{
+    TT_CHECKS();
+    MODEL_CHECK();
+    iw_shutdown();
+}
+
+iw_server_t *it_server(const char *prefix, const iw_server_opts_t *opts)
+{
+    iw_server_opts_t o = {0};
+    return iw_ramfs_start(prefix, opts != NULL ? opts : &o);
+}
+
+static void client_main(seL4_Word arg)
+{
+    it_client_t *c = (it_client_t *)(uintptr_t)arg;
+    c->fn(c);
+    c->finished = 1;
+    seL4_Signal(IT_DONE);
+}
+
+it_client_t *it_client(const char *name, void (*fn)(it_client_t *), seL4_Word arg,
+                       uint32_t buf_frames, seL4_CPtr done)
+{
+    it_client_t *c = host_alloc(sizeof(*c));
+    c->fn = fn;
+    c->arg = arg;
+    snprintf(c->name, sizeof(c->name), "%s", name);
+    seL4_Word guard;
+    c->cnode = iw_client_space(&guard);
+    assert_int_equal(seL4_CNode_Copy(c->cnode, IT_DONE, IW_CLIENT_RADIX, seL4_CapInitThreadCNode,
+                                     done, seL4_WordBits, seL4_AllRights),
+                     seL4_NoError);
+    keel_io_config_t cfg;
+    iw_client_io(&cfg, c->fds, 8, buf_frames);
+    assert_int_equal(keel_io_init(&c->io, &cfg), 0);
+    c->tcb =
+        iw_thread(c->name, client_main, (seL4_Word)(uintptr_t)c, IW_PRIO_CLIENT, c->cnode, guard);
+    return c;
+}
+
+void it_join(it_client_t **clients, size_t n, seL4_CPtr done)
+{
+    for (;;) {
+        size_t finished = 0;
+        for (size_t i = 0; i < n; i++) {
+            finished += clients[i]->finished != 0;
+        }
+        if (finished == n) {
+            return;
+        }
+        (void)tt_wait(done);
+    }
+}
+
+void it_fill(uint8_t *buf, size_t n, unsigned seed, uint64_t from)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint64_t x = (from + i) * 0x9e3779b97f4a7c15ull + seed;
+        buf[i] = (uint8_t)(x >> 56);
+    }
+}
+
+int it_same(const uint8_t *buf, size_t n, unsigned seed, uint64_t from)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint64_t x = (from + i) * 0x9e3779b97f4a7c15ull + seed;
+        if (buf[i] != (uint8_t)(x >> 56)) {
+            return 0;
+        }
+    }
+    return 1;
+}
