@@ -24,6 +24,7 @@
 
 typedef struct keel_lock {
     _Atomic uint32_t count; /* holder + waiters */
+    _Atomic uint64_t waits; /* acquisitions that had to sleep (statistics) */
     seL4_CPtr ntfn;         /* a notification cap with Read and Write (0: no contention) */
 } keel_lock_t;
 

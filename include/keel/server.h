@@ -121,6 +121,7 @@ typedef struct keel_server_config {
 typedef struct keel_server_stats {
     uint64_t requests, errors, malformed, opens, closes, held, completed, cancelled, vanished;
     uint64_t cut_off, buffers;
+    uint64_t lock_waits;   /* times a worker slept on the server's lock */
     uint64_t kernel_calls; /* invocations the server made (mint, revoke, map, save caller) */
 } keel_server_stats_t;
 

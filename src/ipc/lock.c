@@ -7,6 +7,7 @@
 void keel_lock_init(keel_lock_t *l, seL4_CPtr ntfn)
 {
     atomic_init(&l->count, 0);
+    atomic_init(&l->waits, 0);
     l->ntfn = ntfn;
 }
 
@@ -16,6 +17,7 @@ void keel_lock_acquire(keel_lock_t *l)
         return;
     }
     KEEL_ASSERT(l->ntfn != 0, "keel_lock: contention on a lock without a notification");
+    atomic_fetch_add_explicit(&l->waits, 1, memory_order_relaxed);
     seL4_Word badge;
     seL4_Wait(l->ntfn, &badge);
     /* The releasing holder's release and the signal order its writes before this point. */

@@ -503,4 +503,5 @@ void keel_server_stats(const keel_server_t *srv, keel_server_stats_t *out)
 {
     *out = srv->st;
     out->kernel_calls = srv->kstat.calls;
+    out->lock_waits = atomic_load_explicit(&srv->lock.waits, memory_order_relaxed);
 }
