@@ -147,9 +147,6 @@ static int64_t xfer(keel_io_t *io, keel_fd_t *d, bool write, uint8_t *user, size
                     int via, size_t pos)
 {
     bool msg = (d->fflags & KEEL_FILE_MSG) != 0;
-    if (msg) {
-        off = 0;
-    }
     if (!write && n == 0) {
         return 0;
     }
@@ -162,7 +159,8 @@ static int64_t xfer(keel_io_t *io, keel_fd_t *d, bool write, uint8_t *user, size
     size_t done = 0;
     do {
         size_t rest = n - done;
-        chunk_t c = {.write = write, .user = user == NULL ? NULL : user + done, .off = off + done};
+        chunk_t c = {
+            .write = write, .user = user == NULL ? NULL : user + done, .off = msg ? 0 : off + done};
         if (via == VIA_BUF) {
             c.mode = KEEL_MODE_LONG;
             c.count = rest;

@@ -46,17 +46,30 @@ it_client_t *it_client(const char *name, void (*fn)(it_client_t *), seL4_Word ar
     c->fn = fn;
     c->arg = arg;
     snprintf(c->name, sizeof(c->name), "%s", name);
-    seL4_Word guard;
-    c->cnode = iw_client_space(&guard);
+    c->cnode = iw_client_space(&c->guard);
     assert_int_equal(seL4_CNode_Copy(c->cnode, IT_DONE, IW_CLIENT_RADIX, seL4_CapInitThreadCNode,
                                      done, seL4_WordBits, seL4_AllRights),
                      seL4_NoError);
     keel_io_config_t cfg;
     iw_client_io(&cfg, c->fds, 8, buf_frames);
     assert_int_equal(keel_io_init(&c->io, &cfg), 0);
-    c->tcb =
-        iw_thread(c->name, client_main, (seL4_Word)(uintptr_t)c, IW_PRIO_CLIENT, c->cnode, guard);
+    c->tcb = iw_thread(c->name, client_main, (seL4_Word)(uintptr_t)c, IW_PRIO_CLIENT, c->cnode,
+                       c->guard);
     return c;
+}
+
+it_client_t *it_client_thread(it_client_t *c, const char *name, void (*fn)(it_client_t *),
+                              seL4_Word arg)
+{
+    it_client_t *t = host_alloc(sizeof(*t));
+    t->fn = fn;
+    t->arg = arg;
+    t->cnode = c->cnode;
+    t->guard = c->guard;
+    snprintf(t->name, sizeof(t->name), "%s", name);
+    t->tcb = iw_thread(t->name, client_main, (seL4_Word)(uintptr_t)t, IW_PRIO_CLIENT, c->cnode,
+                       c->guard);
+    return t;
 }
 
 void it_join(it_client_t **clients, size_t n, seL4_CPtr done)

@@ -32,6 +32,7 @@ typedef struct it_client {
     void (*fn)(struct it_client *c);
     seL4_Word arg;
     seL4_CPtr tcb, cnode;
+    seL4_Word guard; /* the CSpace's guard data */
     keel_io_t io;
     keel_fd_t fds[8];
     volatile int finished;
@@ -43,6 +44,10 @@ typedef struct it_client {
  * buf_frames per descriptor; it signals `done` when fn returns. */
 it_client_t *it_client(const char *name, void (*fn)(it_client_t *), seL4_Word arg,
                        uint32_t buf_frames, seL4_CPtr done);
+/* Another thread of client c (same CSpace and keel_io_t), running fn(t) with t its own
+ * record (t->io unused); it signals the same `done`. */
+it_client_t *it_client_thread(it_client_t *c, const char *name, void (*fn)(it_client_t *),
+                              seL4_Word arg);
 /* Wait (on `done`) until every one of the n clients has finished. */
 void it_join(it_client_t **clients, size_t n, seL4_CPtr done);
 
