@@ -178,7 +178,7 @@ iw_server_t *iw_ramfs_start(const char *prefix, const iw_server_opts_t *opts)
         .vaddr = o.no_buffers ? 0 : iw_window(o.max_files << (o.buf_bits + 12)),
         .files = s->files,
         .max_files = o.max_files,
-        .ops = &keel_ramfs_ops,
+        .ops = o.ops != NULL ? o.ops : &keel_ramfs_ops,
         .ctx = &s->fs,
         .lock_ntfn = iw_ntfn(),
         .max_strikes = o.max_strikes,

@@ -64,6 +64,7 @@ typedef struct iw_server_opts {
     size_t files;      /* ramfs nodes; 0 means 16 */
     size_t file_bytes; /* capacity of each; 0 means 256 KiB */
     unsigned max_strikes;
+    const keel_server_ops_t *ops; /* NULL: keel_ramfs_ops (the ctx is the keel_ramfs_t) */
 } iw_server_opts_t;
 
 /* A RAM file server attached at a prefix. */

@@ -31,7 +31,8 @@ typedef struct keel_lock {
 /* Make a free lock that sleeps on notification `ntfn`. */
 void keel_lock_init(keel_lock_t *l, seL4_CPtr ntfn);
 
-/* Take the lock, sleeping while another thread holds it. */
+/* Take the lock, sleeping while another thread holds it; the caller's message registers are
+ * left as they were. */
 void keel_lock_acquire(keel_lock_t *l);
 
 /* Give the lock back, waking one waiter if there is one. */

@@ -2,6 +2,8 @@
 /* The sleeping lock (keel/lock.h): the protocol and why it is correct are in the header. */
 #include <keel/lock.h>
 
+#include <stddef.h>
+
 #include "core/assert.h"
 
 void keel_lock_init(keel_lock_t *l, seL4_CPtr ntfn)
@@ -18,8 +20,11 @@ void keel_lock_acquire(keel_lock_t *l)
     }
     KEEL_ASSERT(l->ntfn != 0, "keel_lock: contention on a lock without a notification");
     atomic_fetch_add_explicit(&l->waits, 1, memory_order_relaxed);
+    /* Not seL4_Wait: libsel4 copies MR0..MR3 back into the IPC buffer after a receive, and a
+     * server takes its lock with the request still in its message registers. The kernel
+     * writes only the badge when it delivers a signal. */
     seL4_Word badge;
-    seL4_Wait(l->ntfn, &badge);
+    (void)seL4_RecvWithMRs(l->ntfn, &badge, NULL, NULL, NULL, NULL);
     /* The releasing holder's release and the signal order its writes before this point. */
     atomic_thread_fence(memory_order_acquire);
 }

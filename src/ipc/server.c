@@ -227,10 +227,6 @@ static seL4_MessageInfo_t do_open(keel_server_t *srv, const ipc_req_t *q)
     if (f == NULL) {
         return fail(srv, KEEL_IO_ENFILE);
     }
-    bool want_buf = (oflags & KEEL_O_BUF) != 0 && c->frames != NULL;
-    if (want_buf && f->run.count == 0) {
-        get_buffer(srv, f);
-    }
     f->priv = NULL;
     f->oflags = (unsigned)oflags;
     f->strikes = 0;
@@ -239,6 +235,12 @@ static seL4_MessageInfo_t do_open(keel_server_t *srv, const ipc_req_t *q)
     int rc = c->ops->open(c->ctx, f, path, (unsigned)oflags, &fflags);
     if (rc < 0) {
         return fail(srv, -rc);
+    }
+    /* Kernel calls only now: an invocation that fails leaves its error in MR0..MR3, where
+     * the path was. */
+    bool want_buf = (oflags & KEEL_O_BUF) != 0 && c->frames != NULL;
+    if (want_buf && f->run.count == 0) {
+        get_buffer(srv, f);
     }
     if (kc_mint(&srv->kstat, root(srv), f->cap, depth(srv), root(srv), c->ep, depth(srv),
                 client_rights(), badge_of(f)) != seL4_NoError) {

@@ -6,6 +6,7 @@
 
 keel_io_t it_io;
 keel_fd_t it_fds[8];
+seL4_Word it_client_prio;
 
 void it_boot(uint32_t buf_frames)
 {
@@ -13,6 +14,7 @@ void it_boot(uint32_t buf_frames)
     tt_failures = 0;
     tt_first_failure[0] = '\0';
     tt_log_reset();
+    it_client_prio = IW_PRIO_CLIENT;
     keel_io_config_t cfg;
     iw_root_io(&cfg, it_fds, 8, buf_frames);
     assert_int_equal(keel_io_init(&it_io, &cfg), 0);
@@ -53,7 +55,7 @@ it_client_t *it_client(const char *name, void (*fn)(it_client_t *), seL4_Word ar
     keel_io_config_t cfg;
     iw_client_io(&cfg, c->fds, 8, buf_frames);
     assert_int_equal(keel_io_init(&c->io, &cfg), 0);
-    c->tcb = iw_thread(c->name, client_main, (seL4_Word)(uintptr_t)c, IW_PRIO_CLIENT, c->cnode,
+    c->tcb = iw_thread(c->name, client_main, (seL4_Word)(uintptr_t)c, it_client_prio, c->cnode,
                        c->guard);
     return c;
 }
@@ -67,7 +69,7 @@ it_client_t *it_client_thread(it_client_t *c, const char *name, void (*fn)(it_cl
     t->cnode = c->cnode;
     t->guard = c->guard;
     snprintf(t->name, sizeof(t->name), "%s", name);
-    t->tcb = iw_thread(t->name, client_main, (seL4_Word)(uintptr_t)t, IW_PRIO_CLIENT, c->cnode,
+    t->tcb = iw_thread(t->name, client_main, (seL4_Word)(uintptr_t)t, it_client_prio, c->cnode,
                        c->guard);
     return t;
 }

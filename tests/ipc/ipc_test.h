@@ -18,6 +18,8 @@
 enum { IT_DONE = 4 };
 
 extern keel_io_t it_io;
+/* The priority of client threads it_client starts (IW_PRIO_CLIENT after it_boot). */
+extern seL4_Word it_client_prio;
 extern keel_fd_t it_fds[8];
 
 /* Boot an IPC world; the root thread becomes a client with buffers of up to buf_frames. */
