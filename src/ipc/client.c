@@ -416,7 +416,9 @@ int keel_open(keel_io_t *io, const char *path, unsigned oflags)
         err = -KEEL_IO_EPROTO;
     }
     if (err < 0) {
-        (void)kc_delete(&io->kstat, c->cnode, c->slots, c->depth);
+        if (seL4_MessageInfo_get_extraCaps(reply) != 0) {
+            (void)kc_delete(&io->kstat, c->cnode, c->slots, c->depth);
+        }
         return (int)err;
     }
     const char *rest = path + took;
@@ -433,7 +435,9 @@ int keel_open(keel_io_t *io, const char *path, unsigned oflags)
     (void)kc_delete(&io->kstat, c->cnode, c->slots, c->depth);
     err = check_cap_reply(label, reply, 2);
     if (err < 0) {
-        (void)kc_delete(&io->kstat, c->cnode, fd_slot(io, fd), c->depth);
+        if (seL4_MessageInfo_get_extraCaps(reply) != 0) {
+            (void)kc_delete(&io->kstat, c->cnode, fd_slot(io, fd), c->depth);
+        }
         return (int)err;
     }
     seL4_Word frames = seL4_GetMR(0);

@@ -14,8 +14,9 @@
  * (EMSGSIZE); the message has exactly the words the mode needs (EMSGSIZE); the buffer range
  * pos + count lies inside the buffer, computed without overflow (EFAULT); offset <= 2^63 - 1
  * (EINVAL) and offset + count does not pass it (EOVERFLOW); the access mode allows the op
- * (EBADF). Each failure but EBADF is a strike against the open file; `max_strikes` of them
- * cut it off (closed, the client's cap revoked).
+ * (EBADF; a zero-length read, the size query behind a seek, is allowed on any open). Each failure
+ * but EBADF is a strike against the open file; `max_strikes` of them cut it off (closed, the
+ * client's cap revoked).
  *
  * Locking. One lock (keel/lock.h) covers the file table, every handler and every completion,
  * so handlers need no locking of their own and may complete any file's held request. Workers
@@ -335,8 +336,9 @@ static seL4_MessageInfo_t do_rw(keel_server_t *srv, keel_sfile_t *f, const ipc_r
     if (r.count > KEEL_PROTO_MAX_OFFSET - r.offset) {
         return malformed(srv, f, KEEL_IO_EOVERFLOW);
     }
+    /* A size query (a seek) is allowed whatever the access mode, as lseek and fstat are. */
     unsigned acc = f->oflags & KEEL_O_ACCMODE;
-    if (acc == (write ? KEEL_O_RDONLY : KEEL_O_WRONLY)) {
+    if (acc == (write ? KEEL_O_RDONLY : KEEL_O_WRONLY) && (write || r.count != 0)) {
         return fail(srv, KEEL_IO_EBADF);
     }
     if (write) {

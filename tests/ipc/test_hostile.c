@@ -107,7 +107,7 @@ static const hcase_t cases[] = {
     {"BUF without a buffer", T_NOBUF, L(KEEL_OP_BUF, SH, 0, 0), 1, .expect = KEEL_IO_EINVAL},
     {"write to a read-only open", T_RO, L(W, SH, 0, 4), 2, .expect = KEEL_IO_EBADF},
     {"read from a write-only open", T_WO, L(R, SH, 0, 4), 1, .expect = KEEL_IO_EBADF},
-    {"size query on a write-only open", T_WO, L(R, SH, 0, 0), 1, .expect = KEEL_IO_EBADF},
+    {"LONG read from a write-only open", T_WO, L(R, LO, 0, 4), 2, .expect = KEEL_IO_EBADF},
     /* The server's open cap. */
     {"READ on the open cap", T_OPEN, L(R, SH, 0, 8), 1, .expect = KEEL_IO_EBADF},
     {"CLOSE on the open cap", T_OPEN, L(KEEL_OP_CLOSE, SH, 0, 0), 0, .expect = KEEL_IO_EBADF},

@@ -301,6 +301,8 @@ static void errors(void **state)
     assert_int_equal(keel_read(&it_io, wo, rbuf, 1), -KEEL_IO_EBADF);
     assert_int_equal(keel_write(&it_io, wo, "x", 1), 1);
     assert_int_equal(keel_read(&it_io, ro, rbuf, 1), 1);
+    assert_int_equal(keel_lseek(&it_io, wo, 0, KEEL_SEEK_END), 1); /* seeking needs no read */
+    assert_int_equal(keel_fsize(&it_io, wo), 1);
     /* The server's table of 4 open files is full; then the file system's 4 nodes. */
     int f3 = keel_open(&it_io, "/ram/g", KEEL_O_RDWR | KEEL_O_CREAT);
     assert_true(f3 >= 0);
