@@ -219,22 +219,30 @@ void iw_client_space_free(seL4_CPtr cnode)
     MUST("keel_cache_free(CNode)", keel_cache_free(&iw.cnodes, cnode, KEEL_CACHE_DESTROY));
 }
 
-void iw_client_io(keel_io_config_t *cfg, keel_fd_t *fds, size_t nfds, uint32_t buf_frames)
+/* A descriptor table over `slots` in the CSpace whose root is `cnode`, with a buffer window. */
+static void io_config(keel_io_config_t *cfg, seL4_CPtr ns, seL4_CNode cnode, seL4_Uint8 depth,
+                      seL4_CPtr slots, seL4_CPtr vspace, keel_fd_t *fds, size_t nfds,
+                      uint32_t buf_frames)
 {
     *cfg = (keel_io_config_t){
-        .ns = IW_NS,
-        .cnode = IW_CNODE,
-        .depth = seL4_WordBits,
-        .slots = IW_FIRST_FREE,
-        .vspace = IW_VSPACE,
+        .ns = ns,
+        .cnode = cnode,
+        .depth = depth,
+        .slots = slots,
+        .vspace = vspace,
         .vaddr = buf_frames ? iw_window(nfds * buf_frames * 4096) : 0,
         .buf_frames = buf_frames,
         .fds = fds,
         .nfds = nfds,
     };
+}
+
+void iw_client_io(keel_io_config_t *cfg, keel_fd_t *fds, size_t nfds, uint32_t buf_frames)
+{
     if (IW_FIRST_FREE + 1 + nfds * (1 + buf_frames) > (1u << IW_CLIENT_RADIX)) {
         die("iw_client_io: the client CNode is too small", (long)nfds);
     }
+    io_config(cfg, IW_NS, IW_CNODE, seL4_WordBits, IW_FIRST_FREE, IW_VSPACE, fds, nfds, buf_frames);
 }
 
 void iw_root_io(keel_io_config_t *cfg, keel_fd_t *fds, size_t nfds, uint32_t buf_frames)
@@ -242,17 +250,8 @@ void iw_root_io(keel_io_config_t *cfg, keel_fd_t *fds, size_t nfds, uint32_t buf
     seL4_CPtr first;
     MUST("keel_cslot_alloc_range",
          keel_cslot_alloc_range(&iw.cs, 1 + nfds * (1 + buf_frames), &first));
-    *cfg = (keel_io_config_t){
-        .ns = iw.ns_client,
-        .cnode = keel_cslot_root(&iw.cs),
-        .depth = keel_cslot_depth(&iw.cs),
-        .slots = first,
-        .vspace = seL4_CapInitThreadVSpace,
-        .vaddr = buf_frames ? iw_window(nfds * buf_frames * 4096) : 0,
-        .buf_frames = buf_frames,
-        .fds = fds,
-        .nfds = nfds,
-    };
+    io_config(cfg, iw.ns_client, keel_cslot_root(&iw.cs), keel_cslot_depth(&iw.cs), first,
+              seL4_CapInitThreadVSpace, fds, nfds, buf_frames);
 }
 
 iw_calls_t iw_calls(void)
