@@ -191,6 +191,10 @@ iw_server_t *iw_ramfs_start(const char *prefix, const iw_server_opts_t *opts)
             iw_thread(name, worker_main, (seL4_Word)(uintptr_t)&s->srv, IW_PRIO_SERVER, 0, 0);
     }
     s->nworkers = o.workers;
+    if (iw.nservers == sizeof(iw.servers) / sizeof(iw.servers[0])) {
+        die("iw_ramfs_start: servers", (long)iw.nservers);
+    }
+    iw.servers[iw.nservers++] = s;
     MUST("keel_ns_attach", keel_ns_attach(iw.ns_admin, prefix, keel_server_open_cap(&s->srv)));
     return s;
 }

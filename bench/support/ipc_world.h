@@ -52,6 +52,8 @@ typedef struct iw_world {
     keel_ns_mount_t mounts[16];
     seL4_CPtr ns_client, ns_admin; /* caps to the name server, in the root CSpace */
     seL4_CPtr ns_tcb;
+    struct iw_server *servers[8]; /* started by iw_ramfs_start */
+    unsigned nservers;
 } iw_world_t;
 
 extern iw_world_t iw;
@@ -77,6 +79,7 @@ typedef struct iw_server {
     seL4_CPtr ep;
     seL4_CPtr workers[8];
     unsigned nworkers;
+    bool finished; /* keel_server_fini was called: no longer checked */
 } iw_server_t;
 
 /* Boot a world (root CNode of 2^16 slots) with allocators and a running name server. */

@@ -36,6 +36,7 @@
 #include <sel4/sel4.h>
 
 #include <keel/error.h>
+#include <keel/kview.h>
 #include <keel/proto.h>
 
 enum { KEEL_SEEK_SET = 0, KEEL_SEEK_CUR = 1, KEEL_SEEK_END = 2 };
@@ -133,3 +134,11 @@ uint64_t keel_msglen(const keel_io_t *io, int fd);
 unsigned keel_fflags(const keel_io_t *io, int fd);
 
 void keel_io_stats(const keel_io_t *io, keel_io_stats_t *out);
+
+/*
+ * Verify the descriptor table (each open descriptor's cap in its own slot, its buffer inside
+ * its window) and, with a kernel view of the caller's CSpace, that the slots of free
+ * descriptors and the name-server receive slot are empty (an open descriptor's cap may be
+ * gone: its server may have revoked it). 0, or -1 with *what set.
+ */
+int keel_io_check(const keel_io_t *io, const keel_kview_t *kview, const char **what);

@@ -26,6 +26,7 @@
 
 #include <keel/cslot.h>
 #include <keel/error.h>
+#include <keel/kview.h>
 
 #define KEEL_NS_PREFIX_MAX 64 /* bytes of a prefix, including its NUL */
 
@@ -75,6 +76,13 @@ seL4_MessageInfo_t keel_ns_handle(keel_ns_t *ns, seL4_MessageInfo_t info, seL4_W
 void keel_ns_fini(keel_ns_t *ns);
 
 void keel_ns_stats(const keel_ns_t *ns, keel_ns_stats_t *out);
+
+/*
+ * Verify the mounts (prefixes well formed and distinct, slots distinct and ours) and, with a
+ * kernel view, that used mounts hold a cap and free ones and the receive slot are empty. Call
+ * it while the name server is between requests. 0, or -1 with *what set.
+ */
+int keel_ns_check(const keel_ns_t *ns, const keel_kview_t *kview, const char **what);
 
 /* Attach `server` (an open cap) at `prefix` through an admin cap `ns`: 0 or -KEEL_IO_E*. */
 int keel_ns_attach(seL4_CPtr ns, const char *prefix, seL4_CPtr server);

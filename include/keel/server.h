@@ -40,6 +40,7 @@
 #include <keel/cslot.h>
 #include <keel/error.h>
 #include <keel/fpool.h>
+#include <keel/kview.h>
 #include <keel/lock.h>
 #include <keel/proto.h>
 
@@ -178,3 +179,11 @@ void keel_server_unlock(keel_server_t *srv);
 keel_err_t keel_server_fini(keel_server_t *srv);
 
 void keel_server_stats(const keel_server_t *srv, keel_server_stats_t *out);
+
+/*
+ * Verify the open-file table (states, generations, slots distinct, holds and buffers only on
+ * open files) and, with a kernel view, that every open file's cap and buffer frames are in
+ * their slots and that free files and idle hold slots are empty. Call it while no worker is
+ * inside a request (or with the server's lock). 0, or -1 with *what set.
+ */
+int keel_server_check(const keel_server_t *srv, const keel_kview_t *kview, const char **what);

@@ -493,3 +493,29 @@ void keel_io_stats(const keel_io_t *io, keel_io_stats_t *out)
     *out = io->st;
     out->kernel_calls = io->kstat.calls;
 }
+
+int keel_io_check(const keel_io_t *io, const keel_kview_t *kview, const char **what)
+{
+    const keel_io_config_t *c = &io->cfg;
+    keel_cap_view_t v;
+    if (kview != NULL && (!kview->cap(kview->ctx, c->slots, &v) || v.present)) {
+        *what = "keel_io: the name server's answer slot is not empty";
+        return -1;
+    }
+    for (size_t i = 0; i < c->nfds; i++) {
+        const keel_fd_t *d = &c->fds[i];
+        seL4_Word base = c->vaddr + (seL4_Word)i * c->buf_frames * PAGE;
+        if (d->cap != 0 && (d->cap != fd_slot(io, i) || d->frames > c->buf_frames ||
+                            (d->frames != 0 && d->buf != (uint8_t *)(uintptr_t)base))) {
+            *what = "keel_io: a descriptor's cap or buffer is not where the layout puts it";
+            return -1;
+        }
+        for (uint32_t j = 0; kview != NULL && d->cap == 0 && j <= c->buf_frames; j++) {
+            if (!kview->cap(kview->ctx, fd_slot(io, i) + j, &v) || v.present) {
+                *what = "keel_io: a free descriptor's slot holds a cap";
+                return -1;
+            }
+        }
+    }
+    return 0;
+}

@@ -224,6 +224,50 @@ void keel_ns_stats(const keel_ns_t *ns, keel_ns_stats_t *out)
     *out = ns->st;
 }
 
+/* ---- Invariants ------------------------------------------------------------------------------ */
+
+static const char *check_mount(const keel_ns_t *ns, size_t i, const keel_kview_t *kv)
+{
+    const keel_ns_mount_t *m = &ns->cfg.mounts[i];
+    if (m->cap < ns->first || m->cap >= ns->first + ns->cfg.max_mounts + 1 || m->cap == ns->recv) {
+        return "keel_ns: a mount's slot is not one of ours, or is the receive slot";
+    }
+    for (size_t j = 0; j < i; j++) {
+        const keel_ns_mount_t *o = &ns->cfg.mounts[j];
+        if (o->cap == m->cap) {
+            return "keel_ns: two mounts share a slot";
+        }
+        if (m->used && o->used && o->len == m->len && same(o->prefix, m->prefix, m->len)) {
+            return "keel_ns: a prefix is mounted twice";
+        }
+    }
+    if (m->used && (m->len == 0 || m->len >= KEEL_NS_PREFIX_MAX || m->prefix[0] != '/' ||
+                    m->prefix[m->len] != '\0')) {
+        return "keel_ns: a malformed prefix";
+    }
+    keel_cap_view_t v;
+    if (kv != NULL && (!kv->cap(kv->ctx, m->cap, &v) || v.present != m->used)) {
+        return "keel_ns: a used mount without a cap, or a free one with a cap";
+    }
+    return NULL;
+}
+
+int keel_ns_check(const keel_ns_t *ns, const keel_kview_t *kview, const char **what)
+{
+    for (size_t i = 0; i < ns->cfg.max_mounts; i++) {
+        *what = check_mount(ns, i, kview);
+        if (*what != NULL) {
+            return -1;
+        }
+    }
+    keel_cap_view_t v;
+    if (kview != NULL && (!kview->cap(kview->ctx, ns->recv, &v) || v.present)) {
+        *what = "keel_ns: the receive slot is not empty";
+        return -1;
+    }
+    return 0;
+}
+
 /* ---- For servers and their owners ----------------------------------------------------------- */
 
 static int path_call(seL4_CPtr ns, unsigned op, const char *prefix, seL4_CPtr cap)

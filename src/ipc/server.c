@@ -509,3 +509,60 @@ void keel_server_stats(const keel_server_t *srv, keel_server_stats_t *out)
     out->kernel_calls = srv->kstat.calls;
     out->lock_waits = atomic_load_explicit(&srv->lock.waits, memory_order_relaxed);
 }
+
+/* ---- Invariants ------------------------------------------------------------------------------ */
+
+static bool present(const keel_kview_t *kv, seL4_CPtr slot)
+{
+    keel_cap_view_t v;
+    return kv->cap(kv->ctx, slot, &v) && v.present;
+}
+
+static const char *check_file(const keel_server_t *srv, const keel_sfile_t *f, size_t i,
+                              const keel_kview_t *kv)
+{
+    const keel_sfile_t *first = &srv->cfg.files[0];
+    if (f->index != i || f->gen == 0 || f->cap != first->cap + 2 * i ||
+        f->hold_slot != f->cap + 1) {
+        return "keel_server: a file record's index, generation or slots are wrong";
+    }
+    if (f->state != SF_OPEN && (f->state != SF_FREE || f->held || f->buf_given)) {
+        return "keel_server: a free file holds a request or a buffer";
+    }
+    if ((f->buf_given && f->run.count == 0) ||
+        (f->run.count != 0 && f->run.count != (1u << srv->cfg.buf_bits))) {
+        return "keel_server: a buffer has the wrong number of frames";
+    }
+    if (kv == NULL) {
+        return NULL;
+    }
+    if (present(kv, f->cap) != (f->state == SF_OPEN)) {
+        return "keel_server: an open file without its cap, or a free one with a cap";
+    }
+    if (!f->held && present(kv, f->hold_slot)) {
+        return "keel_server: a reply cap in the hold slot of a file that holds nothing";
+    }
+    for (uint32_t j = 0; j < f->run.count; j++) {
+        keel_cap_view_t v;
+        if (!kv->cap(kv->ctx, f->run.first + j, &v) || !v.frame) {
+            return "keel_server: a buffer frame is missing";
+        }
+    }
+    return NULL;
+}
+
+int keel_server_check(const keel_server_t *srv, const keel_kview_t *kview, const char **what)
+{
+    for (size_t i = 0; i < srv->cfg.max_files; i++) {
+        *what = check_file(srv, &srv->cfg.files[i], i, kview);
+        if (*what != NULL) {
+            return -1;
+        }
+    }
+    if (srv->open_cap != srv->cfg.files[0].cap + 2 * srv->cfg.max_files ||
+        (kview != NULL && !present(kview, srv->open_cap))) {
+        *what = "keel_server: the open cap is not in its slot";
+        return -1;
+    }
+    return 0;
+}

@@ -20,10 +20,25 @@ void it_boot(uint32_t buf_frames)
     assert_int_equal(keel_io_init(&it_io, &cfg), 0);
 }
 
+void it_check(void)
+{
+    keel_kview_t kv = test_kview();
+    const char *what = NULL;
+    for (unsigned i = 0; i < iw.nservers; i++) {
+        if (!iw.servers[i]->finished && keel_server_check(&iw.servers[i]->srv, &kv, &what) != 0) {
+            fail_msg("%s", what);
+        }
+    }
+    if (keel_ns_check(&iw.ns, &kv, &what) != 0 || keel_io_check(&it_io, &kv, &what) != 0) {
+        fail_msg("%s", what);
+    }
+    MODEL_CHECK();
+}
+
 void it_shutdown(void)
 {
     TT_CHECKS();
-    MODEL_CHECK();
+    it_check();
     iw_shutdown();
 }
 

@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 
+#include "alloc_test.h"
 #include "host.h"
 #include "ipc_world.h"
 #include "thread_test.h"
@@ -24,7 +25,10 @@ extern keel_fd_t it_fds[8];
 
 /* Boot an IPC world; the root thread becomes a client with buffers of up to buf_frames. */
 void it_boot(uint32_t buf_frames);
-/* Check the clients' T_CHECKs and the model's invariants, and shut the world down. */
+/* Every *_check of the transport (servers, name server, the root's descriptors, with the
+ * model's kernel view) and the model's invariants; call it while servers are idle. */
+void it_check(void);
+/* Check the clients' T_CHECKs and everything it_check checks, and shut the world down. */
 void it_shutdown(void);
 
 /* A RAM file server at `prefix` (opts may be NULL: one worker, 1-frame buffers). */

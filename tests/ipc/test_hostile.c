@@ -423,6 +423,7 @@ static void malformed_requests(void **state)
             errors++;
         }
         good_client_check(good, i);
+        it_check();
     }
     assert_int_equal(errors, 0);
     TT_CHECKS();

@@ -223,6 +223,7 @@ static void server_fini_gives_everything_back(void **state)
         assert_int_equal(seL4_TCB_Suspend(s->workers[i]), seL4_NoError);
     }
     assert_int_equal(keel_server_fini(&s->srv), KEEL_OK);
+    s->finished = true;
     /* The client's caps went with the server's revokes: its file caps and frame copies. */
     assert_int_equal(keel_read(&it_io, fds[0], scratch, 1), -KEEL_IO_EBADF);
     keel_cslot_stats_t cs1;
@@ -241,6 +242,36 @@ static void server_fini_gives_everything_back(void **state)
     it_shutdown();
 }
 
+/* The invariant checkers notice a record that disagrees with the layout or the kernel. */
+static void checkers_see_corruption(void **state)
+{
+    (void)state;
+    it_boot(1);
+    iw_server_t *s = it_server("/ram", NULL);
+    int fd = keel_open(&it_io, "/ram/f", KEEL_O_RDWR | KEEL_O_CREAT);
+    it_check();
+    keel_kview_t kv = test_kview();
+    const char *what = NULL;
+    keel_sfile_t *f = &s->files[0];
+    f->state = 0; /* an open file marked free (its buffer, its cap are still there) */
+    assert_int_equal(keel_server_check(&s->srv, &kv, &what), -1);
+    f->buf_given = false;
+    assert_int_equal(keel_server_check(&s->srv, &kv, &what), -1);
+    assert_non_null(strstr(what, "free one with a cap"));
+    f->buf_given = true;
+    f->state = 1;
+    f->held = true; /* without a held reply the slot is empty: allowed (a vanished client) */
+    assert_int_equal(keel_server_check(&s->srv, &kv, &what), 0);
+    f->held = false;
+    iw.mounts[0].len = 0; /* a used mount with an empty prefix */
+    assert_int_equal(keel_ns_check(&iw.ns, &kv, &what), -1);
+    iw.mounts[0].len = 4;
+    it_fds[fd].cap++;
+    assert_int_equal(keel_io_check(&it_io, NULL, &what), -1);
+    it_fds[fd].cap--;
+    it_shutdown();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -249,6 +280,7 @@ int main(void)
         cmocka_unit_test(lock_contended_by_a_preempted_worker),
         cmocka_unit_test(repeated_malformed_requests_cut_the_file_off),
         cmocka_unit_test(server_fini_gives_everything_back),
+        cmocka_unit_test(checkers_see_corruption),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
