@@ -48,11 +48,14 @@ static uint64_t buf_bytes(const keel_fd_t *d)
     return (uint64_t)d->frames * PAGE;
 }
 
-/* Call a server; a reply from the kernel (the cap is gone) becomes an error label. */
+/* Call a server; a reply from the kernel (the cap is gone) becomes an error label. Counted
+ * in io's statistics unless io is NULL (a flush, which may run beside another thread's call). */
 static seL4_Word call(keel_io_t *io, seL4_CPtr cap, seL4_MessageInfo_t info,
                       seL4_MessageInfo_t *reply)
 {
-    io->st.calls++;
+    if (io != NULL) {
+        io->st.calls++;
+    }
     *reply = seL4_Call(cap, info);
     seL4_Word label = seL4_MessageInfo_get_label(*reply);
     if (!keel_proto_is_reply(label)) {
@@ -467,7 +470,8 @@ int keel_close(keel_io_t *io, int fd)
 int64_t keel_flush(keel_io_t *io, int fd)
 {
     keel_fd_t *d = fd_of(io, fd);
-    return d == NULL ? -KEEL_IO_EBADF : bare_call(io, d, KEEL_OP_FLUSH);
+    /* Another thread may be inside a call on io: touch nothing of io's but the cap. */
+    return d == NULL ? -KEEL_IO_EBADF : bare_call(NULL, d, KEEL_OP_FLUSH);
 }
 
 /* ---- Set-up ------------------------------------------------------------------------------------
