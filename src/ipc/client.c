@@ -501,8 +501,7 @@ void keel_io_stats(const keel_io_t *io, keel_io_stats_t *out)
 int keel_io_check(const keel_io_t *io, const keel_kview_t *kview, const char **what)
 {
     const keel_io_config_t *c = &io->cfg;
-    keel_cap_view_t v;
-    if (kview != NULL && (!kview->cap(kview->ctx, c->slots, &v) || v.present)) {
+    if (kview != NULL && ipc_slot_full(kview, c->slots)) {
         *what = "keel_io: the name server's answer slot is not empty";
         return -1;
     }
@@ -515,7 +514,7 @@ int keel_io_check(const keel_io_t *io, const keel_kview_t *kview, const char **w
             return -1;
         }
         for (uint32_t j = 0; kview != NULL && d->cap == 0 && j <= c->buf_frames; j++) {
-            if (!kview->cap(kview->ctx, fd_slot(io, i) + j, &v) || v.present) {
+            if (ipc_slot_full(kview, fd_slot(io, i) + j)) {
                 *what = "keel_io: a free descriptor's slot holds a cap";
                 return -1;
             }

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <keel/kview.h>
 #include <keel/proto.h>
 
 /* memmove: n bytes from src to dst; the ranges may overlap. */
@@ -73,3 +74,6 @@ static inline seL4_MessageInfo_t ipc_reply_value(uint64_t value, unsigned rflags
 
 /* The length of a NUL-terminated string, at most `max` (max + 1 means longer). */
 size_t ipc_strnlen(const char *s, size_t max);
+
+/* For the checkers: whether the slot `cptr` names holds a cap (false if it does not resolve). */
+bool ipc_slot_full(const keel_kview_t *kv, seL4_CPtr cptr);

@@ -245,8 +245,7 @@ static const char *check_mount(const keel_ns_t *ns, size_t i, const keel_kview_t
                     m->prefix[m->len] != '\0')) {
         return "keel_ns: a malformed prefix";
     }
-    keel_cap_view_t v;
-    if (kv != NULL && (!kv->cap(kv->ctx, m->cap, &v) || v.present != m->used)) {
+    if (kv != NULL && ipc_slot_full(kv, m->cap) != m->used) {
         return "keel_ns: a used mount without a cap, or a free one with a cap";
     }
     return NULL;
@@ -260,8 +259,7 @@ int keel_ns_check(const keel_ns_t *ns, const keel_kview_t *kview, const char **w
             return -1;
         }
     }
-    keel_cap_view_t v;
-    if (kview != NULL && (!kview->cap(kview->ctx, ns->recv, &v) || v.present)) {
+    if (kview != NULL && ipc_slot_full(kview, ns->recv)) {
         *what = "keel_ns: the receive slot is not empty";
         return -1;
     }

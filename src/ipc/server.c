@@ -512,12 +512,6 @@ void keel_server_stats(const keel_server_t *srv, keel_server_stats_t *out)
 
 /* ---- Invariants ------------------------------------------------------------------------------ */
 
-static bool present(const keel_kview_t *kv, seL4_CPtr slot)
-{
-    keel_cap_view_t v;
-    return kv->cap(kv->ctx, slot, &v) && v.present;
-}
-
 static const char *check_file(const keel_server_t *srv, const keel_sfile_t *f, size_t i,
                               const keel_kview_t *kv)
 {
@@ -536,10 +530,10 @@ static const char *check_file(const keel_server_t *srv, const keel_sfile_t *f, s
     if (kv == NULL) {
         return NULL;
     }
-    if (present(kv, f->cap) != (f->state == SF_OPEN)) {
+    if (ipc_slot_full(kv, f->cap) != (f->state == SF_OPEN)) {
         return "keel_server: an open file without its cap, or a free one with a cap";
     }
-    if (!f->held && present(kv, f->hold_slot)) {
+    if (!f->held && ipc_slot_full(kv, f->hold_slot)) {
         return "keel_server: a reply cap in the hold slot of a file that holds nothing";
     }
     for (uint32_t j = 0; j < f->run.count; j++) {
@@ -560,7 +554,7 @@ int keel_server_check(const keel_server_t *srv, const keel_kview_t *kview, const
         }
     }
     if (srv->open_cap != srv->cfg.files[0].cap + 2 * srv->cfg.max_files ||
-        (kview != NULL && !present(kview, srv->open_cap))) {
+        (kview != NULL && !ipc_slot_full(kview, srv->open_cap))) {
         *what = "keel_server: the open cap is not in its slot";
         return -1;
     }

@@ -190,3 +190,9 @@ seL4_MessageInfo_t ipc_path_request(unsigned op, seL4_Word word0, const char *pa
     return seL4_MessageInfo_new(keel_proto_label(op, mode, 0, len), 0, extra_caps,
                                 ipc_request_words(op, mode, len));
 }
+
+bool ipc_slot_full(const keel_kview_t *kv, seL4_CPtr cptr)
+{
+    keel_cap_view_t v;
+    return kv->cap(kv->ctx, cptr, &v) && v.present;
+}
