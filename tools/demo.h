@@ -7,3 +7,4 @@ int demo_bootinfo(unsigned long ram_mib);
 int demo_model(void);
 int demo_alloc(void);
 int demo_objects(void);
+int demo_ipc(void);

@@ -134,6 +134,7 @@ int demo_run(void)
     int rc = demo_model();
     rc |= demo_alloc();
     rc |= demo_objects();
+    rc |= demo_ipc();
     keel_model_shutdown();
     host_release();
     return rc;

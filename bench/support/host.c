@@ -10,26 +10,45 @@
 static void **regions;
 static size_t num_regions, cap_regions, given;
 
-static keel_err_t grow(void *ctx, size_t min_bytes, void **mem, size_t *bytes)
+/* A zeroed region remembered for host_release, or NULL. */
+static void *region(size_t size)
 {
-    size_t chunk = (size_t)(uintptr_t)ctx;
-    size_t size = min_bytes < chunk ? chunk : min_bytes;
     if (num_regions == cap_regions) {
         size_t cap = cap_regions ? 2 * cap_regions : 256;
         void **r = realloc(regions, cap * sizeof(*r));
         if (r == NULL) {
-            return KEEL_ENOMETA;
+            return NULL;
         }
         regions = r;
         cap_regions = cap;
     }
-    if ((*mem = calloc(1, size)) == NULL) {
+    void *mem = calloc(1, size);
+    if (mem != NULL) {
+        regions[num_regions++] = mem;
+    }
+    return mem;
+}
+
+static keel_err_t grow(void *ctx, size_t min_bytes, void **mem, size_t *bytes)
+{
+    size_t chunk = (size_t)(uintptr_t)ctx;
+    size_t size = min_bytes < chunk ? chunk : min_bytes;
+    if ((*mem = region(size)) == NULL) {
         return KEEL_ENOMETA;
     }
-    regions[num_regions++] = *mem;
     *bytes = size;
     given += size;
     return KEEL_OK;
+}
+
+void *host_alloc(size_t bytes)
+{
+    void *mem = region(bytes != 0 ? bytes : 1);
+    if (mem == NULL) {
+        fprintf(stderr, "host_alloc: out of host memory (%zu bytes)\n", bytes);
+        exit(1);
+    }
+    return mem;
 }
 
 keel_storage_t host_storage(size_t chunk)

@@ -16,6 +16,8 @@
 keel_storage_t host_storage(size_t chunk);
 /* Bytes the grow hook has handed out so far. */
 size_t host_storage_bytes(void);
+/* Zeroed host memory, freed by host_release (exits on failure). */
+void *host_alloc(size_t bytes);
 /* Free every region handed out. */
 void host_release(void);
 

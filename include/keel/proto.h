@@ -24,24 +24,44 @@
  *             request: MR0 = offset, MR1 = where in the buffer (count <= buffer size)
  *           a transfer larger than the buffer is a series of calls; every call but the last
  *           has KEEL_PROTO_CONT, so a message-oriented file can deliver it as one message.
+ *           (The same holds for a transfer split into MEDIUM calls when the file has no
+ *           buffer, or when the client asks for message registers only.)
+ *
+ * Every request's message length is exactly what its mode needs (1 word, 1 + ceil(count/8),
+ * or 2) and it carries no caps; anything else is refused (KEEL_IO_EMSGSIZE / EINVAL).
  *
  * A reply's label is a result:
  *
- *      51   50 ....................... 8 7      0
- *     [err |          value            | rflags ]
+ *      51   50   49 ..................... 8 7      0
+ *     [err | 1 |          value           | rflags ]
  *
  * err = 0: value is the number of bytes read or written (for a zero-length read, MR0 holds
  * the file's size, or ~0 if it has none); err = 1: value is an errno (KEEL_IO_E*). rflags:
- * KEEL_PROTO_EOF (a read reached the end), KEEL_PROTO_TRUNC (a message-oriented read got the
- * first `count` bytes of a longer message; value is the message's full length).
+ * KEEL_PROTO_EOF (a read reached the end of the file, or of the message being read in
+ * chunks), KEEL_PROTO_TRUNC (a message-oriented read got the first `count` bytes of a longer
+ * message; value is the message's full length).
  *
- * OPEN carries a path (MEDIUM: MR0 = flags, MR1.. = path bytes, count = path length) to the
- * name server, which replies with a server's endpoint cap and the offset of the rest of the
- * path; the client sends OPEN with the rest to that server, which replies with a new endpoint
- * cap whose badge names the open file. BUF (on that cap) returns the shared buffer's frame
- * caps one per call (MR0 = index; reply MR0 = frames in all). CLOSE ends the open file; FLUSH
- * cancels a request of the file that the server is holding (a read waiting for data), which
- * then fails with KEEL_IO_ECANCELED.
+ * Refinement (bit 50, KEEL_PROTO_REPLY_BIT): every server reply sets it. When a Call goes
+ * through a cap that the server has revoked (or a slot the client emptied), the kernel itself
+ * answers with label = an seL4_Error (1..10) and the error's detail words; without the marker
+ * a server's "0 bytes, EOF" (label 1) or "0 bytes, TRUNC" (label 2) would read the same as
+ * seL4_InvalidArgument or seL4_InvalidCapability. The value field lost its top bit for it:
+ * 42 bits still hold every count (36 bits) and every errno.
+ *
+ * OPEN carries a path (SHORT or MEDIUM: MR0 = open flags, MR1.. = path bytes, count = path
+ * length) to the name server, which replies with a server's endpoint cap and MR0 = the length
+ * of the prefix it matched; the client sends OPEN with the rest of the path to that server,
+ * which replies with a new endpoint cap whose badge names the open file, MR0 = the frames of
+ * its shared buffer (0: none) and MR1 = file flags (KEEL_FILE_*). BUF (on that cap) returns
+ * the shared buffer's frame caps one per call (MR0 = index; reply MR0 = frames in all): at
+ * most one cap travels per message. CLOSE ends the open file; FLUSH cancels a request of the
+ * file that the server is holding (a read waiting for data), which then fails with
+ * KEEL_IO_ECANCELED; the flush's reply value is the number of requests cancelled. ATTACH
+ * (path = prefix, one cap: the server's) and DETACH (path = prefix) go to the name server.
+ *
+ * Message-oriented files (KEEL_FILE_MSG) ignore offsets. A zero-length read of one reports
+ * the length of the next message in MR0 (~0 when none is queued); a nonzero offset is
+ * KEEL_IO_ESPIPE.
  */
 #pragma once
 
@@ -66,13 +86,14 @@ enum {
 enum { KEEL_MODE_SHORT = 0, KEEL_MODE_MEDIUM = 1, KEEL_MODE_LONG = 2 };
 
 /* Request flags (label bits 12..15). */
-#define KEEL_PROTO_CONT 0x1u /* more chunks of this transfer follow */
+#define KEEL_PROTO_CONT  0x1u /* more chunks of this transfer follow */
+#define KEEL_PROTO_FLAGS 0x1u /* every request flag defined */
 
 /* Reply flags (reply label bits 0..7). */
 #define KEEL_PROTO_EOF   0x1u
 #define KEEL_PROTO_TRUNC 0x2u
 
-#define KEEL_PROTO_SHORT_READ   32u  /* bytes */
+#define KEEL_PROTO_SHORT_READ   32u /* bytes */
 #define KEEL_PROTO_SHORT_WRITE  24u
 #define KEEL_PROTO_MEDIUM_READ  (seL4_MsgMaxLength * 8u)
 #define KEEL_PROTO_MEDIUM_WRITE ((seL4_MsgMaxLength - 1u) * 8u)
@@ -87,11 +108,21 @@ enum { KEEL_MODE_SHORT = 0, KEEL_MODE_MEDIUM = 1, KEEL_MODE_LONG = 2 };
 #define KEEL_O_CREAT   0x40u
 #define KEEL_O_TRUNC   0x200u
 #define KEEL_O_BUF     0x10000u /* set up a shared buffer for LONG transfers */
+#define KEEL_O_FLAGS   (KEEL_O_ACCMODE | KEEL_O_CREAT | KEEL_O_TRUNC | KEEL_O_BUF)
+
+/* File flags (MR1 of OPEN's reply). */
+#define KEEL_FILE_MSG 0x1u /* message-oriented: each read returns one message as written */
+
+/* The largest file offset (off_t's range). */
+#define KEEL_PROTO_MAX_OFFSET ((1ull << 63) - 1)
+/* MR0 of a zero-length read's reply when the file has no size (no message queued). */
+#define KEEL_PROTO_NO_SIZE (~(seL4_Word)0)
 
 /* errno values (Linux numbering), as replies carry them and the client API returns them. */
 enum {
     KEEL_IO_EPERM = 1,
     KEEL_IO_ENOENT = 2,
+    KEEL_IO_ESRCH = 3, /* server side only: the caller of a held request is gone */
     KEEL_IO_EIO = 5,
     KEEL_IO_EBADF = 9,
     KEEL_IO_EAGAIN = 11,
@@ -114,8 +145,7 @@ enum {
     KEEL_IO_ECANCELED = 125,
 };
 
-static inline seL4_Word keel_proto_label(unsigned op, unsigned mode, unsigned flags,
-                                         uint64_t count)
+static inline seL4_Word keel_proto_label(unsigned op, unsigned mode, unsigned flags, uint64_t count)
 {
     return (seL4_Word)op | ((seL4_Word)mode << 8) | ((seL4_Word)flags << 12) |
            ((seL4_Word)(count & KEEL_PROTO_MAX_COUNT) << 16);
@@ -142,16 +172,25 @@ static inline uint64_t keel_proto_count(seL4_Word label)
 }
 
 /* Reply labels. */
-#define KEEL_PROTO_ERR_BIT (1ull << 51)
+#define KEEL_PROTO_ERR_BIT   (1ull << 51)
+#define KEEL_PROTO_REPLY_BIT (1ull << 50)
+#define KEEL_PROTO_MAX_VALUE ((1ull << 42) - 1)
 
 static inline seL4_Word keel_proto_result(uint64_t value, unsigned rflags)
 {
-    return ((seL4_Word)(value & ((1ull << 43) - 1)) << 8) | (seL4_Word)(rflags & 0xff);
+    return KEEL_PROTO_REPLY_BIT | ((seL4_Word)(value & KEEL_PROTO_MAX_VALUE) << 8) |
+           (seL4_Word)(rflags & 0xff);
 }
 
 static inline seL4_Word keel_proto_error(unsigned errno_value)
 {
-    return KEEL_PROTO_ERR_BIT | ((seL4_Word)errno_value << 8);
+    return KEEL_PROTO_ERR_BIT | KEEL_PROTO_REPLY_BIT | ((seL4_Word)errno_value << 8);
+}
+
+/* Whether a reply label came from a server (rather than from the kernel: an seL4_Error). */
+static inline int keel_proto_is_reply(seL4_Word label)
+{
+    return (label & KEEL_PROTO_REPLY_BIT) != 0;
 }
 
 static inline int keel_proto_is_error(seL4_Word label)
@@ -161,7 +200,7 @@ static inline int keel_proto_is_error(seL4_Word label)
 
 static inline uint64_t keel_proto_value(seL4_Word label)
 {
-    return (label >> 8) & ((1ull << 43) - 1);
+    return (label >> 8) & KEEL_PROTO_MAX_VALUE;
 }
 
 static inline unsigned keel_proto_rflags(seL4_Word label)

@@ -51,6 +51,11 @@ seL4_Error kc_copy(keel_kstat_t *ks, seL4_CNode root, seL4_Word dest, seL4_Uint8
                    seL4_CNode_Copy(root, dest, dest_depth, src_root, src, src_depth, rights));
 }
 
+seL4_Error kc_save_caller(keel_kstat_t *ks, seL4_CNode root, seL4_Word index, seL4_Uint8 depth)
+{
+    return account(ks, CNodeSaveCaller, seL4_CNode_SaveCaller(root, index, depth));
+}
+
 seL4_Error kc_set_space(keel_kstat_t *ks, seL4_TCB tcb, seL4_Word fault_ep, seL4_CNode cspace,
                         seL4_Word cspace_data, seL4_CPtr vspace, seL4_Word vspace_data)
 {

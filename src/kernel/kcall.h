@@ -26,5 +26,7 @@ seL4_Error kc_page_unmap(keel_kstat_t *ks, seL4_CPtr frame);
 seL4_Error kc_table_unmap(keel_kstat_t *ks, seL4_Word type, seL4_CPtr table);
 seL4_Error kc_page_map(keel_kstat_t *ks, seL4_CPtr frame, seL4_CPtr vspace, seL4_Word vaddr,
                        seL4_CapRights_t rights);
+/* Move the calling thread's reply cap (from a Call it received) into a slot. */
+seL4_Error kc_save_caller(keel_kstat_t *ks, seL4_CNode root, seL4_Word index, seL4_Uint8 depth);
 seL4_Error kc_set_space(keel_kstat_t *ks, seL4_TCB tcb, seL4_Word fault_ep, seL4_CNode cspace,
                         seL4_Word cspace_data, seL4_CPtr vspace, seL4_Word vspace_data);
