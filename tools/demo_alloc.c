@@ -99,8 +99,7 @@ int demo_alloc(void)
            (unsigned long long)st.used_blocks, st.largest_free_bits, (unsigned long long)st.nodes,
            st.meta_bytes);
     printf("  slots: %llu taken, %llu free; %zu bytes of storage held for their bookkeeping\n",
-           (unsigned long long)cst.slots_taken, (unsigned long long)cst.slots_free,
-           cst.meta_bytes);
+           (unsigned long long)cst.slots_taken, (unsigned long long)cst.slots_free, cst.meta_bytes);
     const char *what = NULL;
     int rc = keel_ut_check(&ut, NULL, &what) | keel_cslot_check(&cs, NULL, &what);
     printf("  invariants: %s\n", rc == 0 ? "hold" : what);

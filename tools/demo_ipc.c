@@ -47,7 +47,8 @@ static void client(seL4_Word arg)
     mark = iw_calls();
     int fd = keel_open(&io, "/ram/notes", KEEL_O_RDWR | KEEL_O_CREAT);
     show("open(\"/ram/notes\") + a new 4-frame buffer", fd, 0);
-    show("write 13 bytes          (SHORT: registers)", keel_write(&io, fd, "hello, world\n", 13), 13);
+    show("write 13 bytes          (SHORT: registers)", keel_write(&io, fd, "hello, world\n", 13),
+         13);
     memset(text, '.', sizeof(text));
     show("writereg 600 bytes      (MEDIUM: IPC buffer)", keel_writereg(&io, fd, text, 600), 600);
     show("write 10000 bytes       (LONG: shared buffer)", keel_write(&io, fd, text, 10000), 10000);
@@ -55,7 +56,8 @@ static void client(seL4_Word arg)
     char small[33] = {0};
     show("read 32 bytes           (SHORT)", keel_read(&io, fd, small, 32), 32);
     show("readreg 960 bytes       (MEDIUM)", keel_readreg(&io, fd, text, 960), 960);
-    show("pread 20000 bytes at 0  (LONG, stops at EOF)", keel_pread(&io, fd, text, 20000, 0), 10613);
+    show("pread 20000 bytes at 0  (LONG, stops at EOF)", keel_pread(&io, fd, text, 20000, 0),
+         10613);
     show("lseek(0, SEEK_END)      (the size)", keel_lseek(&io, fd, 0, KEEL_SEEK_END), 10613);
     keel_lseek(&io, fd, 0, KEEL_SEEK_SET);
     mark = iw_calls();

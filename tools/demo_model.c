@@ -14,9 +14,9 @@
 #include "host.h"
 
 static const char *const error_names[] = {
-    "seL4_NoError",       "seL4_InvalidArgument", "seL4_InvalidCapability", "seL4_IllegalOperation",
-    "seL4_RangeError",    "seL4_AlignmentError",  "seL4_FailedLookup",      "seL4_TruncatedMessage",
-    "seL4_DeleteFirst",   "seL4_RevokeFirst",     "seL4_NotEnoughMemory",
+    "seL4_NoError",     "seL4_InvalidArgument", "seL4_InvalidCapability", "seL4_IllegalOperation",
+    "seL4_RangeError",  "seL4_AlignmentError",  "seL4_FailedLookup",      "seL4_TruncatedMessage",
+    "seL4_DeleteFirst", "seL4_RevokeFirst",     "seL4_NotEnoughMemory",
 };
 
 static void print_untypeds(const seL4_BootInfo *bi)
@@ -104,8 +104,7 @@ int demo_model(void)
     show_untyped(ut);
     show_result("1 more endpoint: the untyped is full",
                 seL4_Untyped_Retype(ut, seL4_EndpointObject, 0, root, 0, 0, slot + 4, 1));
-    show_result("revoke the untyped",
-                seL4_CNode_Revoke(root, ut, seL4_WordBits));
+    show_result("revoke the untyped", seL4_CNode_Revoke(root, ut, seL4_WordBits));
     show_untyped(ut);
     show_result("1 endpoint again: reset, zeroed, placed at offset 0",
                 seL4_Untyped_Retype(ut, seL4_EndpointObject, 0, root, 0, 0, slot, 1));

@@ -37,7 +37,8 @@ int demo_objects(void)
     static keel_cache_t eps, ntfns, cnodes;
     keel_cache_config_t ce = {.name = "endpoints", .type = seL4_EndpointObject};
     keel_cache_config_t cn = {.name = "notifications", .type = seL4_NotificationObject};
-    keel_cache_config_t cc = {.name = "CNodes (16 slots)", .type = seL4_CapTableObject, .size_bits = 4};
+    keel_cache_config_t cc = {
+        .name = "CNodes (16 slots)", .type = seL4_CapTableObject, .size_bits = 4};
     keel_cache_init(&eps, &ut, &cs, &ce, &s);
     keel_cache_init(&ntfns, &ut, &cs, &cn, &s);
     keel_cache_init(&cnodes, &ut, &cs, &cc, &s);

@@ -54,8 +54,8 @@ struct result {
 static void print_result(const struct result *r)
 {
     printf("  %-12s %10.2f %10.2f %9.2f %11.2f %11.1f %9.0f %9.2f\n", r->name, r->cold_alloc_calls,
-           r->warm_alloc_calls, r->free_calls, r->slots_per_block, r->meta_per_block,
-           r->ns_per_op, r->handed_out ? (double)r->zeroed / (double)r->handed_out : 0.0);
+           r->warm_alloc_calls, r->free_calls, r->slots_per_block, r->meta_per_block, r->ns_per_op,
+           r->handed_out ? (double)r->zeroed / (double)r->handed_out : 0.0);
 }
 
 static struct result churn(const char *name, size_t live, size_t pairs, unsigned lo, unsigned hi)

@@ -81,8 +81,8 @@ static struct row cache_churn(const char *name, seL4_Word type, seL4_Word size_b
     boot();
     struct row r = {.name = name};
     keel_cache_t c;
-    keel_cache_config_t cfg = {.name = name, .type = type, .size_bits = size_bits,
-                               .scrub = scrub ? make_window() : NULL};
+    keel_cache_config_t cfg = {
+        .name = name, .type = type, .size_bits = size_bits, .scrub = scrub ? make_window() : NULL};
     keel_storage_t s = host_storage(64 * 1024);
     keel_cache_init(&c, &ut, &cs, &cfg, &s);
     keel_cache_obj_t *objs = calloc(n, sizeof(*objs));
@@ -218,7 +218,8 @@ static struct row pool_churn(const char *name, enum scrubbing scrub, unsigned ma
     keel_ut_stats(&ut, &us);
     uint64_t ram_frames = (us.ram_free + us.ram_used) >> 12, got = 0;
     keel_fpool_run_t x;
-    while (keel_fpool_alloc(&fp, (unsigned)(rnd() % (max_k + 1)), KEEL_FPOOL_DIRTY_OK, &x) == KEEL_OK) {
+    while (keel_fpool_alloc(&fp, (unsigned)(rnd() % (max_k + 1)), KEEL_FPOOL_DIRTY_OK, &x) ==
+           KEEL_OK) {
         got += x.count;
     }
     pool_utilisation = (double)got / (double)ram_frames;
@@ -279,15 +280,19 @@ static struct row mixed_churn(size_t n, size_t pairs)
         const char *name;
         seL4_Word type, size_bits;
     } kinds[MIX_POOL] = {
-        {"endpoints", seL4_EndpointObject, 0},     {"notifications", seL4_NotificationObject, 0},
-        {"TCBs", seL4_TCBObject, 0},               {"CNodes", seL4_CapTableObject, 4},
-        {"page tables", seL4_X86_PageTableObject, 0}, {"frames", seL4_X86_4K, 0},
+        {"endpoints", seL4_EndpointObject, 0},
+        {"notifications", seL4_NotificationObject, 0},
+        {"TCBs", seL4_TCBObject, 0},
+        {"CNodes", seL4_CapTableObject, 4},
+        {"page tables", seL4_X86_PageTableObject, 0},
+        {"frames", seL4_X86_4K, 0},
     };
     const keel_scrub_t *scrub = make_window();
     keel_storage_t s = host_storage(256 * 1024);
     keel_cache_t caches[MIX_POOL];
     for (unsigned i = 0; i < MIX_POOL; i++) {
-        keel_cache_config_t cfg = {.name = kinds[i].name, .type = kinds[i].type,
+        keel_cache_config_t cfg = {.name = kinds[i].name,
+                                   .type = kinds[i].type,
                                    .size_bits = kinds[i].size_bits,
                                    .scrub = kinds[i].type == seL4_X86_4K ? scrub : NULL};
         keel_cache_init(&caches[i], &ut, &cs, &cfg, &s);

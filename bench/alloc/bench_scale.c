@@ -74,7 +74,8 @@ int main(int argc, char **argv)
         }
         keel_err_t err = keel_fpool_alloc(&fp, k, KEEL_FPOOL_DIRTY_OK, &runs[n]);
         if (err != KEEL_OK) {
-            printf("  refused after %llu frames: %s\n", (unsigned long long)frames, keel_err_str(err));
+            printf("  refused after %llu frames: %s\n", (unsigned long long)frames,
+                   keel_err_str(err));
             break;
         }
         ks[n++] = (unsigned char)k;
@@ -90,11 +91,13 @@ int main(int argc, char **argv)
     keel_ut_stats(&ut, &us);
     keel_cslot_stats_t cst;
     keel_cslot_stats(&cs, &cst);
-    size_t caps = keel_model_cap_count(KEEL_MODEL_CAP_FRAME) + keel_model_cap_count(KEEL_MODEL_CAP_UNTYPED);
+    size_t caps =
+        keel_model_cap_count(KEEL_MODEL_CAP_FRAME) + keel_model_cap_count(KEEL_MODEL_CAP_UNTYPED);
     size_t used_meta = ps.meta_used + (size_t)us.nodes * sizeof(keel_ut_node_t) + cst.meta_bytes;
-    printf("  %llu frames in %zu runs from %llu pools: %.2f s, %llu kernel calls (%.4f per frame)\n",
-           (unsigned long long)frames, n, (unsigned long long)ps.pools, t_alloc,
-           (unsigned long long)alloc_calls, (double)alloc_calls / (double)frames);
+    printf(
+        "  %llu frames in %zu runs from %llu pools: %.2f s, %llu kernel calls (%.4f per frame)\n",
+        (unsigned long long)frames, n, (unsigned long long)ps.pools, t_alloc,
+        (unsigned long long)alloc_calls, (double)alloc_calls / (double)frames);
     printf("  Keel metadata: %.1f MiB in use (pools %.1f, untyped tree %.1f, slot bitmaps %.1f), "
            "%.1f MiB of storage held\n",
            (double)used_meta / (1 << 20), (double)ps.meta_used / (1 << 20),

@@ -27,8 +27,8 @@
 #define KEEL_ARENA_MAX_SPAN_BITS 24
 
 typedef struct keel_arena_span {
-    uint64_t free;     /* integers free in this span */
-    uint64_t bits[];   /* 2^span_bits bits, 1 = taken */
+    uint64_t free;   /* integers free in this span */
+    uint64_t bits[]; /* 2^span_bits bits, 1 = taken */
 } keel_arena_span_t;
 
 /* Fields private. */
@@ -38,11 +38,11 @@ typedef struct keel_arena {
     keel_arena_span_t **spans; /* by span index; NULL = absent */
     uint64_t *has_free;        /* one bit per span index: present and not full */
     size_t num_spans;
-    uint64_t total;            /* integers in all spans (taken or free) */
+    uint64_t total; /* integers in all spans (taken or free) */
     uint64_t free;
     bool next_fit;
-    uint64_t cursor;           /* next fit: the next search starts here */
-    keel_meta_t meta;          /* span records */
+    uint64_t cursor;  /* next fit: the next search starts here */
+    keel_meta_t meta; /* span records */
 } keel_arena_t;
 
 /*

@@ -47,7 +47,6 @@
 #include <keel/treap.h>
 #include <keel/untyped.h>
 
-
 /* keel_cache_free flags */
 #define KEEL_CACHE_REVOKE  1u /* copies or derived caps may exist: revoke the object's cap first */
 #define KEEL_CACHE_DESTROY 2u /* delete the object; do not reuse it */
@@ -61,9 +60,9 @@ typedef struct keel_cache_obj {
 
 typedef struct keel_cache_config {
     const char *name;
-    seL4_Word type;           /* seL4 object type */
-    seL4_Word size_bits;      /* CNodes: radix; untypeds: log2 bytes; otherwise ignored */
-    unsigned objs_per_slab;   /* 0: the policy above */
+    seL4_Word type;         /* seL4 object type */
+    seL4_Word size_bits;    /* CNodes: radix; untypeds: log2 bytes; otherwise ignored */
+    unsigned objs_per_slab; /* 0: the policy above */
     /* Optional: called once for each object made (it may configure the object; an error
      * undoes the slab), and once before each object is destroyed. */
     keel_err_t (*ctor)(void *ctx, seL4_CPtr obj, uint64_t paddr);
@@ -79,10 +78,10 @@ struct keel_link; /* private */
 typedef struct keel_cache_stats {
     uint64_t live, free, dead, dirty; /* objects */
     uint64_t slabs, empty_slabs;
-    uint64_t bytes;                  /* memory in slabs */
+    uint64_t bytes; /* memory in slabs */
     uint64_t slots;
-    size_t meta_bytes;               /* storage held */
-    size_t meta_used;                /* of which in slab records */
+    size_t meta_bytes; /* storage held */
+    size_t meta_used;  /* of which in slab records */
     uint64_t kernel_calls;
     uint64_t allocs, frees, slabs_made, slabs_given_back;
 } keel_cache_stats_t;
@@ -93,8 +92,8 @@ typedef struct keel_cache {
     keel_ut_t *ut;
     keel_cslot_t *cs;
     seL4_Word type, size_bits;
-    unsigned obj_bits;               /* log2 object size */
-    unsigned slab_bits;              /* log2 objects per slab */
+    unsigned obj_bits;  /* log2 object size */
+    unsigned slab_bits; /* log2 objects per slab */
     keel_err_t (*ctor)(void *, seL4_CPtr, uint64_t);
     void (*dtor)(void *, seL4_CPtr, uint64_t);
     void *ctx;

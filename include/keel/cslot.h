@@ -57,10 +57,10 @@ typedef struct keel_slot_dest {
 } keel_slot_dest_t;
 
 typedef struct keel_cslot_stats {
-    uint64_t slots_free;     /* free, excluding the reserve */
-    uint64_t slots_taken;    /* handed out (and the one holding the top CNode's cap) */
-    uint64_t slots_total;    /* in the boot region and all leaves */
-    size_t leaves;           /* leaf CNodes created */
+    uint64_t slots_free;  /* free, excluding the reserve */
+    uint64_t slots_taken; /* handed out (and the one holding the top CNode's cap) */
+    uint64_t slots_total; /* in the boot region and all leaves */
+    size_t leaves;        /* leaf CNodes created */
     bool two_level;
     size_t meta_bytes;
     uint64_t kernel_calls;
@@ -76,13 +76,13 @@ typedef struct keel_cslot {
     seL4_Word fault_ep;
     bool two_level;
     bool growing;
-    seL4_CPtr top;      /* the top CNode's cap, in the boot CNode (two-level only) */
+    seL4_CPtr top;       /* the top CNode's cap, in the boot CNode (two-level only) */
     seL4_CPtr top_block; /* ... and the untyped block it was made from */
     uint64_t top_paddr;
-    size_t next_leaf;   /* the next top slot to put a leaf in */
+    size_t next_leaf;                      /* the next top slot to put a leaf in */
     seL4_CPtr reserve[KEEL_CSLOT_RESERVE]; /* first slots of reserved pairs */
     size_t num_reserve;
-    uint64_t taken;     /* handed out to callers (excludes the reserve) */
+    uint64_t taken; /* handed out to callers (excludes the reserve) */
 } keel_cslot_t;
 
 /*

@@ -46,11 +46,11 @@
 /* keel_fpool_alloc flags */
 #define KEEL_FPOOL_DIRTY_OK 1u /* the frames need not be zeroed */
 /* keel_fpool_free flags */
-#define KEEL_FPOOL_UNMAP    2u /* unmap each frame first (1 call per frame) */
-#define KEEL_FPOOL_REVOKE   4u /* revoke each frame's cap first: copies exist (1 call each) */
+#define KEEL_FPOOL_UNMAP  2u /* unmap each frame first (1 call per frame) */
+#define KEEL_FPOOL_REVOKE 4u /* revoke each frame's cap first: copies exist (1 call each) */
 
 typedef struct keel_fpool_config {
-    unsigned pool_bits;       /* P: log2 frames per pool, 1..KEEL_FPOOL_MAX_BITS; 0 means 10 */
+    unsigned pool_bits;        /* P: log2 frames per pool, 1..KEEL_FPOOL_MAX_BITS; 0 means 10 */
     const keel_scrub_t *scrub; /* NULL: dirty frames wait for their pool to be remade */
 } keel_fpool_config_t;
 

@@ -15,15 +15,15 @@
 #include <sel4/sel4.h>
 
 typedef struct keel_cap_view {
-    bool present;        /* the slot holds a cap */
-    bool untyped;        /* ... an untyped cap */
-    bool cnode;          /* ... a CNode cap */
-    bool frame;          /* ... a frame cap */
-    uint64_t paddr;      /* untyped/frame/object base */
-    unsigned size_bits;  /* untyped/frame/object size; CNode: radix */
+    bool present;       /* the slot holds a cap */
+    bool untyped;       /* ... an untyped cap */
+    bool cnode;         /* ... a CNode cap */
+    bool frame;         /* ... a frame cap */
+    uint64_t paddr;     /* untyped/frame/object base */
+    unsigned size_bits; /* untyped/frame/object size; CNode: radix */
     bool device;
-    bool has_children;   /* at least one CDT child */
-    uint64_t watermark;  /* untyped: bytes used */
+    bool has_children;  /* at least one CDT child */
+    uint64_t watermark; /* untyped: bytes used */
 } keel_cap_view_t;
 
 typedef struct keel_kview {

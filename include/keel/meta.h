@@ -24,22 +24,22 @@ typedef keel_err_t (*keel_grow_fn)(void *ctx, size_t min_bytes, void **mem, size
 
 /* Caller-provided storage for one allocator: an initial region and/or a grow hook. */
 typedef struct keel_storage {
-    void *mem;          /* may be NULL */
+    void *mem; /* may be NULL */
     size_t bytes;
-    keel_grow_fn grow;  /* may be NULL: then only `mem` is used */
+    keel_grow_fn grow; /* may be NULL: then only `mem` is used */
     void *grow_ctx;
 } keel_storage_t;
 
 /* A pool of fixed-size records (fields private). */
 typedef struct keel_meta {
-    size_t rec_size;     /* rounded up to 16 */
-    void *free_list;     /* records put back */
-    size_t num_free;     /* on the free list */
-    uint8_t *bump;       /* unused part of the current region */
+    size_t rec_size; /* rounded up to 16 */
+    void *free_list; /* records put back */
+    size_t num_free; /* on the free list */
+    uint8_t *bump;   /* unused part of the current region */
     uint8_t *bump_end;
     keel_storage_t storage;
-    size_t bytes_given;  /* all memory the pool was given */
-    size_t live;         /* records taken and not put back */
+    size_t bytes_given; /* all memory the pool was given */
+    size_t live;        /* records taken and not put back */
 } keel_meta_t;
 
 void keel_meta_init(keel_meta_t *m, size_t rec_size, const keel_storage_t *storage);

@@ -51,7 +51,7 @@
 #define KEEL_UT_ORDERS    (seL4_MaxUntypedBits + 1)
 
 /* keel_ut_alloc flags */
-#define KEEL_UT_DEVICE     1u /* a block of device memory instead of RAM */
+#define KEEL_UT_DEVICE 1u /* a block of device memory instead of RAM */
 /* keel_ut_free flags */
 #define KEEL_UT_NO_DERIVED 2u /* the caller made nothing from the block: skip the revoke */
 
@@ -72,7 +72,7 @@ typedef struct keel_ut_node {
     uint64_t free_mask;         /* sizes (bit = size_bits) of free blocks in this subtree */
     uint64_t coll_mask;         /* sizes of entirely free split subtrees in this subtree */
     uint8_t size_bits;
-    uint8_t state;              /* KEEL_UT_FREE, KEEL_UT_USED, KEEL_UT_SPLIT */
+    uint8_t state; /* KEEL_UT_FREE, KEEL_UT_USED, KEEL_UT_SPLIT */
     uint8_t device;
 } keel_ut_node_t;
 
@@ -92,10 +92,10 @@ typedef struct keel_ut_stats {
     uint64_t free_bytes[KEEL_UT_ORDERS]; /* RAM: in free blocks of each size */
     uint64_t used_bytes[KEEL_UT_ORDERS]; /* RAM: in used blocks of each size */
     uint64_t ram_free, ram_used, dev_free, dev_used;
-    unsigned largest_free_bits;          /* RAM: largest free block or collapsible subtree */
+    unsigned largest_free_bits; /* RAM: largest free block or collapsible subtree */
     uint64_t used_blocks;
-    uint64_t nodes;                      /* live tree nodes (excluding roots) */
-    size_t meta_bytes;                   /* storage the allocator holds */
+    uint64_t nodes;    /* live tree nodes (excluding roots) */
+    size_t meta_bytes; /* storage the allocator holds */
     uint64_t kernel_calls, retypes, revokes;
 } keel_ut_stats_t;
 

@@ -26,16 +26,16 @@
 #define MiB(x) ((paddr_t)(x) << 20)
 #define GiB(x) ((paddr_t)(x) << 30)
 
-#define KERNEL_IMAGE_BYTES  0x213000ull /* the kernel's own image and boot data */
-#define IMAGE_FRAMES        1045        /* the root task's image */
-#define IMAGE_VADDR         0x400000ull
-#define IMAGE_PAGE_TABLES   3
-#define EXTRA_BI_FRAMES     1
-#define BOOT_PAGES          (6 + 4)     /* PML4, PDPT, PD, 3 PTs; ASID pool, IPC buffer, BI, extra BI */
-#define DEFAULT_RAM         MiB(512)
-#define LOW_RAM_LIMIT       GiB(3)
-#define BIOS_RESERVED       0x20000ull  /* reserved at the top of low RAM */
-#define MAX_REGIONS         64
+#define KERNEL_IMAGE_BYTES 0x213000ull /* the kernel's own image and boot data */
+#define IMAGE_FRAMES       1045        /* the root task's image */
+#define IMAGE_VADDR        0x400000ull
+#define IMAGE_PAGE_TABLES  3
+#define EXTRA_BI_FRAMES    1
+#define BOOT_PAGES         (6 + 4) /* PML4, PDPT, PD, 3 PTs; ASID pool, IPC buffer, BI, extra BI */
+#define DEFAULT_RAM        MiB(512)
+#define LOW_RAM_LIMIT      GiB(3)
+#define BIOS_RESERVED      0x20000ull /* reserved at the top of low RAM */
+#define MAX_REGIONS        64
 
 extern _Thread_local seL4_IPCBuffer *__sel4_ipc_buffer;
 
@@ -44,7 +44,7 @@ extern _Thread_local seL4_IPCBuffer *__sel4_ipc_buffer;
 struct layout {
     keel_model_region regions[MAX_REGIONS];
     size_t num_regions;
-    paddr_t image_base;   /* kernel image, then the root task's image */
+    paddr_t image_base; /* kernel image, then the root task's image */
     paddr_t image_end;
     paddr_t objects_base; /* the root task's boot objects */
     paddr_t objects_end;
@@ -255,7 +255,8 @@ static seL4_BootInfo *build_world(const struct layout *l)
     struct cap pd_cap = object_create(seL4_X86_PageDirectoryObject, p + 0x2000, 0, false);
     struct cap pt_cap[IMAGE_PAGE_TABLES];
     for (int i = 0; i < IMAGE_PAGE_TABLES; i++) {
-        pt_cap[i] = object_create(seL4_X86_PageTableObject, p + 0x3000 + 0x1000 * (paddr_t)i, 0, false);
+        pt_cap[i] =
+            object_create(seL4_X86_PageTableObject, p + 0x3000 + 0x1000 * (paddr_t)i, 0, false);
     }
     paddr_t pool_paddr = p + 0x6000;
     paddr_t ipc_paddr = p + 0x7000;
@@ -292,9 +293,9 @@ static seL4_BootInfo *build_world(const struct layout *l)
     boot_slot(root, seL4_CapIOPortControl, simple_cap(KEEL_MODEL_CAP_IO_PORT_CONTROL));
     boot_slot(root, seL4_CapBootInfoFrame,
               mapped(object_create(seL4_X86_4K, bi_paddr, 0, false), (word_t)(uintptr_t)bi));
-    struct cte *ipc_slot = boot_slot(root, seL4_CapInitThreadIPCBuffer,
-                                     mapped(object_create(seL4_X86_4K, ipc_paddr, 0, false),
-                                            (word_t)(uintptr_t)ipc));
+    struct cte *ipc_slot =
+        boot_slot(root, seL4_CapInitThreadIPCBuffer,
+                  mapped(object_create(seL4_X86_4K, ipc_paddr, 0, false), (word_t)(uintptr_t)ipc));
     boot_slot(root, seL4_CapDomain, simple_cap(KEEL_MODEL_CAP_DOMAIN));
 
     /* The TCB's own copies of its CSpace, VSpace and IPC buffer caps are children of slots
@@ -382,7 +383,7 @@ seL4_BootInfo *keel_model_boot(const keel_model_config *config)
     struct layout l;
     memset(&l, 0, sizeof(l));
     l.radix = (config != NULL && config->cnode_radix != 0) ? config->cnode_radix
-                                                          : CONFIG_ROOT_CNODE_SIZE_BITS;
+                                                           : CONFIG_ROOT_CNODE_SIZE_BITS;
     if (l.radix < 8 || l.radix > 24) {
         model_panic("root CNode radix %u is outside 8..24", l.radix);
     }

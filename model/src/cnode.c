@@ -17,7 +17,8 @@ static seL4_Error decode_copy_family(struct invocation *inv, struct cte *dest, s
         return kerr_set(e, seL4_DeleteFirst);
     }
     struct cte *src;
-    seL4_Error err = lookup_slot_for_cnode_op(true, inv->extra_cap[0], src_index, src_depth, &src, e);
+    seL4_Error err =
+        lookup_slot_for_cnode_op(true, inv->extra_cap[0], src_index, src_depth, &src, e);
     if (err != seL4_NoError) {
         return err;
     }
@@ -87,7 +88,8 @@ static seL4_Error decode_rotate(struct invocation *inv, struct cte *dest, struct
     word_t src_index = inv_arg(inv, 6);
     word_t src_depth = inv_arg(inv, 7);
     struct cte *src, *pivot;
-    seL4_Error err = lookup_slot_for_cnode_op(true, inv->extra_cap[1], src_index, src_depth, &src, e);
+    seL4_Error err =
+        lookup_slot_for_cnode_op(true, inv->extra_cap[1], src_index, src_depth, &src, e);
     if (err != seL4_NoError) {
         return err;
     }

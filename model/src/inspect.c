@@ -12,10 +12,10 @@
 #include "kernel.h"
 
 static const char *const cap_type_names[KEEL_MODEL_CAP_TYPE_COUNT] = {
-    "null",          "untyped",         "endpoint",  "notification",    "cnode",
-    "tcb",           "reply",           "zombie",    "irq_control",     "irq_handler",
-    "domain",        "frame",           "page_table", "page_directory", "pdpt",
-    "pml4",          "asid_control",    "asid_pool", "io_port_control", "io_port",
+    "null",   "untyped",      "endpoint",   "notification",    "cnode",
+    "tcb",    "reply",        "zombie",     "irq_control",     "irq_handler",
+    "domain", "frame",        "page_table", "page_directory",  "pdpt",
+    "pml4",   "asid_control", "asid_pool",  "io_port_control", "io_port",
 };
 
 const char *keel_model_cap_type_name(keel_model_cap_type type)
@@ -188,8 +188,7 @@ static keel_model_slot locate(const struct cte *slot)
     return where;
 }
 
-size_t keel_model_cdt_children(seL4_CPtr parent, bool descendants, keel_model_slot *out,
-                               size_t max)
+size_t keel_model_cdt_children(seL4_CPtr parent, bool descendants, keel_model_slot *out, size_t max)
 {
     kernel_lock();
     struct cte *slot;
@@ -245,7 +244,8 @@ size_t keel_model_object_count(seL4_Word object_type)
     return n;
 }
 
-/* ---- Snapshots and leaks ---------------------------------------------------------------------- */
+/* ---- Snapshots and leaks ----------------------------------------------------------------------
+ */
 
 static void snapshot_locked(keel_model_snapshot *snap)
 {
@@ -265,8 +265,8 @@ void keel_model_snapshot_take(keel_model_snapshot *snap)
 }
 
 static const char *const object_type_names[seL4_ObjectTypeCount] = {
-    "untyped", "tcb", "endpoint", "notification", "cnode", "pdpt",
-    "pml4",    "1G frame", "4K frame", "2M frame", "page table", "page directory",
+    "untyped", "tcb",      "endpoint", "notification", "cnode",      "pdpt",
+    "pml4",    "1G frame", "4K frame", "2M frame",     "page table", "page directory",
 };
 
 struct msgbuf {
@@ -311,8 +311,8 @@ int keel_model_leak_check(const keel_model_snapshot *before, char *msg, size_t m
     }
     for (size_t t = 0; t < seL4_ObjectTypeCount; t++) {
         if (now.objects[t] != before->objects[t]) {
-            say(&m, "%s objects: %zu before, %zu now; ", object_type_names[t],
-                before->objects[t], now.objects[t]);
+            say(&m, "%s objects: %zu before, %zu now; ", object_type_names[t], before->objects[t],
+                now.objects[t]);
             rc = -1;
         }
     }
@@ -323,7 +323,8 @@ int keel_model_leak_check(const keel_model_snapshot *before, char *msg, size_t m
     return rc;
 }
 
-/* ---- The invariants --------------------------------------------------------------------------- */
+/* ---- The invariants ---------------------------------------------------------------------------
+ */
 
 struct slot_rec {
     struct cte *slot;
@@ -499,7 +500,8 @@ static int check_locked(struct msgbuf *m)
         if (c.type == KEEL_MODEL_CAP_UNTYPED || c.type == KEEL_MODEL_CAP_IRQ_CONTROL) {
             r->identity = 0;
         } else if (c.type == KEEL_MODEL_CAP_FRAME) {
-            r->identity = (uintptr_t)((c.paddr | c.size_bits) ^ ((c.flags & CAPF_DEVICE) ? 1ull << 63 : 0));
+            r->identity =
+                (uintptr_t)((c.paddr | c.size_bits) ^ ((c.flags & CAPF_DEVICE) ? 1ull << 63 : 0));
         } else if (cap_region(c, &base, &bits)) {
             r->identity = (uintptr_t)c.obj;
         } else {
@@ -567,8 +569,8 @@ static int check_locked(struct msgbuf *m)
         set_fill_descendants(&desc, r->slot);
         for (size_t j = i + 1; j < w.n && w.recs[j].base < r->end; j++) {
             struct slot_rec *x = &w.recs[j];
-            if (x->end == 0 || (x->slot->cap.type == KEEL_MODEL_CAP_UNTYPED &&
-                                x->base == r->base && x->end == r->end)) {
+            if (x->end == 0 || (x->slot->cap.type == KEEL_MODEL_CAP_UNTYPED && x->base == r->base &&
+                                x->end == r->end)) {
                 continue; /* untyped copies of one region are checked from either side */
             }
             if (x->end > r->end) {

@@ -161,11 +161,11 @@ struct tcb {
     /* Suspended while Running (its syscall done): a Restart continues after the syscall,
      * as the kernel's updateRestartPC makes it, instead of re-executing it. */
     bool restart_after_syscall;
-    struct tcb *q_next, *q_prev;      /* endpoint or notification queue */
-    struct tcb *run_next, *run_prev;  /* ready queue */
+    struct tcb *q_next, *q_prev;     /* endpoint or notification queue */
+    struct tcb *run_next, *run_prev; /* ready queue */
     uint8_t priority, mcp;
-    word_t fault_ep;                  /* a CPtr, looked up at fault time (non-MCS) */
-    word_t ipc_buffer;                /* the buffer's user address, 0 for none */
+    word_t fault_ep;   /* a CPtr, looked up at fault time (non-MCS) */
+    word_t ipc_buffer; /* the buffer's user address, 0 for none */
     struct notification *bound;
     /*
      * The register file. The six syscall registers live in `sr` (rdi, rsi, r10, r8, r9, r15 of
@@ -205,9 +205,9 @@ struct pte {
     uint8_t kind; /* PTE_NONE, PTE_TABLE, PTE_FRAME */
     uint8_t rights;
     uint8_t size_bits;
-    bool host;           /* frame mapped in the root VSpace: also mapped in the host at its vaddr */
-    paddr_t paddr;       /* frame */
-    struct kobj *table;  /* next level */
+    bool host;          /* frame mapped in the root VSpace: also mapped in the host at its vaddr */
+    paddr_t paddr;      /* frame */
+    struct kobj *table; /* next level */
 };
 
 enum { PTE_NONE, PTE_TABLE, PTE_FRAME };
@@ -220,7 +220,7 @@ struct paging {
 
 struct asid_pool {
     struct kobj hdr;
-    word_t base;                       /* first ASID of the pool */
+    word_t base; /* first ASID of the pool */
     struct paging *vspaces[PT_ENTRIES];
 };
 
@@ -294,7 +294,8 @@ void kernel_unlock(void);
 /* Abort with a message: a broken model invariant or a misuse of the model itself. */
 _Noreturn void model_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* ---- Physical memory (memory.c) ---------------------------------------------------------------- */
+/* ---- Physical memory (memory.c) ----------------------------------------------------------------
+ */
 
 int phys_init(const keel_model_region *regions, size_t num_regions);
 void phys_fini(void);
@@ -308,7 +309,8 @@ static inline word_t kaddr_of(paddr_t p)
     return p + KERNEL_PPTR_BASE;
 }
 
-/* ---- Caps as values (cap.c) ------------------------------------------------------------------- */
+/* ---- Caps as values (cap.c) -------------------------------------------------------------------
+ */
 
 /* log2 of the size of an object of `type` created with `size_bits`; the type must be valid. */
 unsigned object_size_bits(word_t type, word_t size_bits);
@@ -329,7 +331,8 @@ seL4_Error derive_cap(const struct cte *slot, struct cap c, struct cap *out);
 /* Whether replacing this cap would need a long-running delete (slotCapLongRunningDelete). */
 bool cap_long_running_delete(const struct cte *slot);
 
-/* ---- The derivation list (cdt.c) --------------------------------------------------------------- */
+/* ---- The derivation list (cdt.c) ---------------------------------------------------------------
+ */
 
 void cte_set(struct cte *slot, struct cap c); /* write a cap into a slot, keeping the counts */
 bool mdb_is_parent_of(const struct cte *a, const struct cte *b);
@@ -342,7 +345,8 @@ void cte_move(struct cap new_cap, struct cte *src, struct cte *dest);
 void cte_swap(struct cap c1, struct cte *s1, struct cap c2, struct cte *s2);
 void cte_empty(struct cte *slot);
 
-/* ---- Objects, deletion and revocation (object.c) ----------------------------------------------- */
+/* ---- Objects, deletion and revocation (object.c) -----------------------------------------------
+ */
 
 /* Create one object at physical address p and return its cap (mdb bits clear). */
 struct cap object_create(word_t type, paddr_t p, word_t size_bits, bool device);
@@ -386,7 +390,8 @@ static inline bool is_valid_vtable_root(struct cap c)
 struct paging *vspace_of_asid(word_t asid);
 struct pte *vspace_entry(word_t asid, word_t vaddr, unsigned level);
 
-/* ---- CSpace addressing (cspace.c) -------------------------------------------------------------- */
+/* ---- CSpace addressing (cspace.c) --------------------------------------------------------------
+ */
 
 /* §3.1: resolve `n` bits of `cptr` from `root`. */
 bool resolve_address_bits(struct cap root, word_t cptr, unsigned n, struct cte **slot,
@@ -397,7 +402,8 @@ bool lookup_slot(struct tcb *t, word_t cptr, struct cte **slot, struct lookup_fa
 seL4_Error lookup_slot_for_cnode_op(bool is_source, struct cap root, word_t index, word_t depth,
                                     struct cte **slot, struct kerr *e);
 
-/* ---- Invocations (syscall.c and one decoder per object type) ---------------------------------- */
+/* ---- Invocations (syscall.c and one decoder per object type) ----------------------------------
+ */
 
 struct invocation {
     struct tcb *thread;
@@ -405,7 +411,7 @@ struct invocation {
     struct cte *slot; /* the invoked cap's slot */
     struct cap cap;   /* ... and the cap */
     word_t label;
-    word_t length;    /* message words available to the decoder */
+    word_t length; /* message words available to the decoder */
     word_t mr[seL4_FastMessageRegisters];
     seL4_IPCBuffer *buffer; /* the kernel's view of the caller's IPC buffer, or NULL */
     unsigned num_extra;
@@ -428,7 +434,8 @@ seL4_Error decode_x86_mmu_invocation(struct invocation *inv, struct kerr *e);
 /* The kernel's view of a thread's IPC buffer (a host pointer into physical memory), or NULL. */
 seL4_IPCBuffer *tcb_ipc_buffer(struct tcb *t);
 
-/* ---- System calls (syscall.c) ------------------------------------------------------------------ */
+/* ---- System calls (syscall.c) ------------------------------------------------------------------
+ */
 
 /* Enter the kernel from libsel4.c: the calling host thread must be the current seL4 thread. */
 void kernel_syscall(seL4_Syscall_ID sys, struct syscall_regs *r);
@@ -451,7 +458,8 @@ void cap_fault(struct tcb *t, const char *syscall, word_t cptr, bool in_recv,
 /* Call the fault hook for t's double fault (unlocks around it); returns if the hook returns. */
 void fault_report(struct tcb *t);
 
-/* ---- The scheduler (sched.c, §11.1) ------------------------------------------------------------ */
+/* ---- The scheduler (sched.c, §11.1) ------------------------------------------------------------
+ */
 
 bool thread_is_runnable(const struct tcb *t); /* Running or Restart */
 bool thread_is_stopped(const struct tcb *t);  /* Inactive or blocked (isStopped) */
@@ -473,7 +481,8 @@ void thread_set_priority(struct tcb *t, word_t prio);
 void thread_yield(struct tcb *t);
 bool is_highest_prio(word_t prio);
 
-/* ---- Host threads (thread.c) ------------------------------------------------------------------- */
+/* ---- Host threads (thread.c) -------------------------------------------------------------------
+ */
 
 /* Start of a world / end of a world for the thread layer. shutdown runs without the lock. */
 void threads_boot(struct tcb *root, bool pin_host_cpu);
@@ -490,7 +499,8 @@ void thread_tcb_destroyed(struct tcb *t);
 /* t's rip was rewritten: a started host thread starts afresh at rip when it next runs. */
 void thread_redirect(struct tcb *t);
 
-/* ---- IPC (endpoint.c, notification.c, fault.c, §8) --------------------------------------------- */
+/* ---- IPC (endpoint.c, notification.c, fault.c, §8) ---------------------------------------------
+ */
 
 /* Send/NBSend/Call on an endpoint, notification or reply cap (decode and perform). */
 seL4_Error ipc_invoke(struct invocation *inv, struct kerr *e);
@@ -528,7 +538,8 @@ void do_fault_transfer(word_t badge, struct tcb *sender, struct tcb *receiver,
 /* A reply to a faulted thread: whether it restarts (handleFaultReply). */
 bool handle_fault_reply(struct tcb *receiver, struct tcb *sender);
 
-/* ---- Host mappings of the root VSpace (memory.c, vspace.c) ------------------------------------- */
+/* ---- Host mappings of the root VSpace (memory.c, vspace.c) -------------------------------------
+ */
 
 /* Map physical [p, p+len) at host address va with `prot`; `replace`: va is already ours. */
 void phys_host_map(word_t va, paddr_t p, word_t len, int prot, bool replace);

@@ -84,8 +84,8 @@ void seL4_NBSend(seL4_CPtr dest, seL4_MessageInfo_t msgInfo)
     enter(seL4_SysNBSend, dest, msgInfo, mr, NULL);
 }
 
-void seL4_NBSendWithMRs(seL4_CPtr dest, seL4_MessageInfo_t msgInfo, seL4_Word *mr0,
-                        seL4_Word *mr1, seL4_Word *mr2, seL4_Word *mr3)
+void seL4_NBSendWithMRs(seL4_CPtr dest, seL4_MessageInfo_t msgInfo, seL4_Word *mr0, seL4_Word *mr1,
+                        seL4_Word *mr2, seL4_Word *mr3)
 {
     seL4_Word *const given[4] = {mr0, mr1, mr2, mr3};
     seL4_Word mr[4];
@@ -118,7 +118,8 @@ void seL4_Signal(seL4_CPtr dest)
 seL4_MessageInfo_t seL4_Recv(seL4_CPtr src, seL4_Word *sender)
 {
     seL4_Word mr[4] = {0};
-    seL4_MessageInfo_t info = enter(seL4_SysRecv, src, seL4_MessageInfo_new(0, 0, 0, 0), mr, sender);
+    seL4_MessageInfo_t info =
+        enter(seL4_SysRecv, src, seL4_MessageInfo_new(0, 0, 0, 0), mr, sender);
     store_mrs(mr);
     return info;
 }
@@ -128,7 +129,8 @@ seL4_MessageInfo_t seL4_RecvWithMRs(seL4_CPtr src, seL4_Word *sender, seL4_Word 
 {
     seL4_Word *const given[4] = {mr0, mr1, mr2, mr3};
     seL4_Word mr[4] = {0};
-    seL4_MessageInfo_t info = enter(seL4_SysRecv, src, seL4_MessageInfo_new(0, 0, 0, 0), mr, sender);
+    seL4_MessageInfo_t info =
+        enter(seL4_SysRecv, src, seL4_MessageInfo_new(0, 0, 0, 0), mr, sender);
     store_given(mr, given);
     return info;
 }
@@ -252,13 +254,12 @@ seL4_Error seL4_TCB_ReadRegisters(seL4_TCB _service, seL4_Bool suspend_source,
 }
 
 seL4_Error seL4_TCB_WriteRegisters(seL4_TCB _service, seL4_Bool resume_target,
-                                   seL4_Uint8 arch_flags, seL4_Word count,
-                                   seL4_UserContext *regs)
+                                   seL4_Uint8 arch_flags, seL4_Word count, seL4_UserContext *regs)
 {
     const seL4_Word *words = user_context_words(regs);
     unsigned n = sizeof(*regs) / sizeof(seL4_Word);
-    seL4_Word mr[4] = {((seL4_Word)(seL4_Uint8)resume_target) | ((seL4_Word)arch_flags << 8),
-                       count, words[0], words[1]};
+    seL4_Word mr[4] = {((seL4_Word)(seL4_Uint8)resume_target) | ((seL4_Word)arch_flags << 8), count,
+                       words[0], words[1]};
     for (unsigned i = 2; i < n; i++) {
         seL4_SetMR((int)(i + 2), words[i]);
     }
@@ -280,8 +281,7 @@ seL4_Error seL4_TCB_CopyRegisters(seL4_TCB _service, seL4_TCB source, seL4_Bool 
 
 seL4_Error seL4_TCB_Configure(seL4_TCB _service, seL4_Word fault_ep, seL4_CNode cspace_root,
                               seL4_Word cspace_root_data, seL4_CPtr vspace_root,
-                              seL4_Word vspace_root_data, seL4_Word buffer,
-                              seL4_CPtr bufferFrame)
+                              seL4_Word vspace_root_data, seL4_Word buffer, seL4_CPtr bufferFrame)
 {
     seL4_SetCap(0, cspace_root);
     seL4_SetCap(1, vspace_root);

@@ -29,18 +29,18 @@
 
 #include "kernel.h"
 
-#define PAGE        4096ull
-#define CHUNK_BITS  30
+#define PAGE            4096ull
+#define CHUNK_BITS      30
 #define NUM_CHUNK_SLOTS 4096 /* device windows outside RAM: open-addressed by chunk number */
 
 struct phys {
     int fd;
-    uint8_t *ram;     /* window over [0, ram_top) */
+    uint8_t *ram; /* window over [0, ram_top) */
     paddr_t ram_top;
     keel_model_region *regions;
     size_t num_regions;
     struct {
-        paddr_t chunk;  /* chunk number + 1; 0 = empty */
+        paddr_t chunk; /* chunk number + 1; 0 = empty */
         uint8_t *base;
     } dev[NUM_CHUNK_SLOTS];
     struct span_map *spans; /* device ranges crossing a window boundary, mapped whole */
@@ -168,8 +168,8 @@ static uint8_t *span_ptr(paddr_t p, word_t len)
     void *base = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, phys.fd,
                       (off_t)start);
     if (base == MAP_FAILED) {
-        model_panic("cannot map device memory at %#llx (%llu bytes): %s",
-                    (unsigned long long)start, (unsigned long long)bytes, strerror(errno));
+        model_panic("cannot map device memory at %#llx (%llu bytes): %s", (unsigned long long)start,
+                    (unsigned long long)bytes, strerror(errno));
     }
     struct span_map *s = kzalloc(sizeof(*s));
     *s = (struct span_map){phys.spans, start, bytes, base};
@@ -258,7 +258,8 @@ bool phys_is_zero(paddr_t p, word_t len)
     return true;
 }
 
-/* ---- Host mappings ---------------------------------------------------------------------------- */
+/* ---- Host mappings ----------------------------------------------------------------------------
+ */
 
 #define ARENA_BYTES (16ull << 30)
 

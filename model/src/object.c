@@ -27,8 +27,8 @@ void *kzalloc(size_t size)
 {
     if (size >= BIG_ALLOC) {
         /* Large records (big CNodes) come zeroed and uncommitted from the host. */
-        void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                       -1, 0);
+        void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
         if (p == MAP_FAILED) {
             model_panic("out of host memory for a %zu-byte kernel record", size);
         }

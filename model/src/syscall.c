@@ -222,9 +222,9 @@ void cap_fault(struct tcb *t, const char *syscall, word_t cptr, bool in_recv,
                    "cap fault in thread '%s': %s on CPtr %#llx failed to resolve (%s, bits left "
                    "%llu)%s; the thread has no usable fault handler (fault endpoint CPtr %#llx) "
                    "and stops",
-                   t->name, syscall, (unsigned long long)cptr,
-                   failure[lf->type < 5 ? lf->type : 0], (unsigned long long)lf->bits_left,
-                   in_recv ? " in the receive phase" : "", (unsigned long long)t->fault_ep);
+                   t->name, syscall, (unsigned long long)cptr, failure[lf->type < 5 ? lf->type : 0],
+                   (unsigned long long)lf->bits_left, in_recv ? " in the receive phase" : "",
+                   (unsigned long long)t->fault_ep);
     /* handleDoubleFault: the thread stops. Its host thread calls the hook before anyone else
      * runs (thread_run_syscall). */
     t->fault_stopped = true;
@@ -298,9 +298,8 @@ static seL4_Error decode_invocation(struct invocation *inv, struct kerr *e)
 
 static const char *syscall_name(seL4_Syscall_ID sys)
 {
-    static const char *const names[] = {"seL4_Call",  "seL4_ReplyRecv", "seL4_Send",
-                                        "seL4_NBSend", "seL4_Recv",      "seL4_Reply",
-                                        "seL4_Yield", "seL4_NBRecv"};
+    static const char *const names[] = {"seL4_Call", "seL4_ReplyRecv", "seL4_Send",  "seL4_NBSend",
+                                        "seL4_Recv", "seL4_Reply",     "seL4_Yield", "seL4_NBRecv"};
     return names[-sys - 1];
 }
 

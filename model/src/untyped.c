@@ -67,7 +67,8 @@ seL4_Error decode_untyped_invocation(struct invocation *inv, struct kerr *e)
     struct cap dest = root;
     if (node_depth != 0) {
         struct cte *dest_slot;
-        seL4_Error err = lookup_slot_for_cnode_op(false, root, node_index, node_depth, &dest_slot, e);
+        seL4_Error err =
+            lookup_slot_for_cnode_op(false, root, node_index, node_depth, &dest_slot, e);
         if (err != seL4_NoError) {
             return err;
         }

@@ -139,15 +139,15 @@ static keel_link_t **list_for(keel_cache_t *c, const keel_cache_slab_t *s)
 }
 
 /* Run `change` on a slab's counts, moving it to the list its new counts call for. */
-#define RELIST(c, s, change)                                                                    \
-    do {                                                                                        \
-        keel_link_t **from_ = list_for((c), (s));                                               \
-        change;                                                                                 \
-        keel_link_t **to_ = list_for((c), (s));                                                 \
-        if (from_ != to_) {                                                                     \
-            keel_list_remove(from_, &(s)->link);                                                \
-            keel_list_push(to_, &(s)->link);                                                    \
-        }                                                                                       \
+#define RELIST(c, s, change)                                                                       \
+    do {                                                                                           \
+        keel_link_t **from_ = list_for((c), (s));                                                  \
+        change;                                                                                    \
+        keel_link_t **to_ = list_for((c), (s));                                                    \
+        if (from_ != to_) {                                                                        \
+            keel_list_remove(from_, &(s)->link);                                                   \
+            keel_list_push(to_, &(s)->link);                                                       \
+        }                                                                                          \
     } while (0)
 
 /* ---- Slabs ---------------------------------------------------------------------------------- */
@@ -189,7 +189,8 @@ static keel_err_t slab_make(keel_cache_t *c)
     uint32_t made = 0;
     if (c->ctor != NULL) {
         for (; made < run.count; made++) {
-            err = c->ctor(c->ctx, run.first + made, run.block.paddr + ((uint64_t)made << c->obj_bits));
+            err = c->ctor(c->ctx, run.first + made,
+                          run.block.paddr + ((uint64_t)made << c->obj_bits));
             if (err != KEEL_OK) {
                 break;
             }
@@ -268,8 +269,7 @@ keel_err_t keel_cache_init(keel_cache_t *c, keel_ut_t *ut, keel_cslot_t *cs,
         }
         c->slab_bits = bits;
     }
-    if (c->obj_bits + c->slab_bits > seL4_MaxUntypedBits ||
-        c->slab_bits > cs->leaf_radix) {
+    if (c->obj_bits + c->slab_bits > seL4_MaxUntypedBits || c->slab_bits > cs->leaf_radix) {
         return KEEL_EINVAL;
     }
     c->ctor = config->ctor;
@@ -377,8 +377,7 @@ keel_err_t keel_cache_alloc(keel_cache_t *c, unsigned flags, keel_cache_obj_t *o
         dirty = true;
         KEEL_ASSERT(i != UINT32_MAX, "keel_cache: a slab on the wrong list");
         if (!(flags & KEEL_CACHE_DIRTY_OK)) {
-            err = c->scrub->scrub(c->scrub->ctx, s->run.first + i, obj_paddr(c, s, i),
-                                  c->obj_bits);
+            err = c->scrub->scrub(c->scrub->ctx, s->run.first + i, obj_paddr(c, s, i), c->obj_bits);
             if (err != KEEL_OK) {
                 return err;
             }
@@ -505,7 +504,8 @@ size_t keel_cache_reap(keel_cache_t *c)
 void keel_cache_stats(const keel_cache_t *c, keel_cache_stats_t *out)
 {
     *out = (keel_cache_stats_t){0};
-    for (keel_tnode_t *n = keel_treap_first(&c->slabs); n != NULL; n = keel_treap_next(&c->slabs, n)) {
+    for (keel_tnode_t *n = keel_treap_first(&c->slabs); n != NULL;
+         n = keel_treap_next(&c->slabs, n)) {
         const keel_cache_slab_t *s = (const keel_cache_slab_t *)n;
         out->free += s->free;
         out->dead += s->dead;
@@ -544,13 +544,14 @@ int keel_cache_check(const keel_cache_t *c, const keel_kview_t *kview, const cha
         return -1;
     }
     uint64_t live = 0;
-    size_t listed = keel_list_length(c->partial) + keel_list_length(c->full) +
-                    keel_list_length(c->empty);
+    size_t listed =
+        keel_list_length(c->partial) + keel_list_length(c->full) + keel_list_length(c->empty);
     if (listed != c->slabs.count) {
         *what = "slabs on the lists differ from slabs in the index";
         return -1;
     }
-    for (keel_tnode_t *n = keel_treap_first(&c->slabs); n != NULL; n = keel_treap_next(&c->slabs, n)) {
+    for (keel_tnode_t *n = keel_treap_first(&c->slabs); n != NULL;
+         n = keel_treap_next(&c->slabs, n)) {
         keel_cache_slab_t *s = (keel_cache_slab_t *)n;
         uint32_t counts[3] = {0, 0, 0};
         for (uint32_t i = 0; i < s->run.count; i++) {

@@ -140,15 +140,15 @@ static keel_err_t make_two_level(keel_cslot_t *cs)
     seL4_CPtr slot = reserve_pop(cs);
     keel_arena_free(&cs->arena, slot + 1, 1);
     seL4_Word boot_guard = seL4_CNode_CapData_new(0, cs->leaf_radix - cs->boot_radix).words[0];
-    if (kc_retype(&cs->kstat, top.cptr, seL4_CapTableObject, cs->top_radix,
-                  seL4_CapInitThreadCNode, 0, 0, slot, 1) != seL4_NoError) {
+    if (kc_retype(&cs->kstat, top.cptr, seL4_CapTableObject, cs->top_radix, seL4_CapInitThreadCNode,
+                  0, 0, slot, 1) != seL4_NoError) {
         (void)keel_ut_free(cs->ut, &top, KEEL_UT_NO_DERIVED);
         keel_arena_free(&cs->arena, slot, 1);
         return KEEL_EKERNEL;
     }
     if (kc_mint(&cs->kstat, slot, 0, (seL4_Uint8)cs->top_radix, seL4_CapInitThreadCNode,
-                seL4_CapInitThreadCNode, seL4_WordBits, seL4_AllRights, boot_guard) !=
-            seL4_NoError ||
+                seL4_CapInitThreadCNode, seL4_WordBits, seL4_AllRights,
+                boot_guard) != seL4_NoError ||
         kc_set_space(&cs->kstat, cs->tcb, cs->fault_ep, slot, top_guard(cs), cs->vspace, 0) !=
             seL4_NoError) {
         /* Revoking the block deletes the top CNode and what was minted into it. */
@@ -205,8 +205,8 @@ static keel_err_t grow(keel_cslot_t *cs)
         keel_ut_block_t leaf;
         err = keel_ut_alloc(cs->ut, cs->leaf_radix + seL4_SlotBits, 0, &leaf);
         if (err == KEEL_OK) {
-            if (kc_retype(&cs->kstat, leaf.cptr, seL4_CapTableObject, cs->leaf_radix, cs->top, 0,
-                          0, cs->next_leaf, 1) == seL4_NoError) {
+            if (kc_retype(&cs->kstat, leaf.cptr, seL4_CapTableObject, cs->leaf_radix, cs->top, 0, 0,
+                          cs->next_leaf, 1) == seL4_NoError) {
                 uint64_t base = (uint64_t)cs->next_leaf << cs->leaf_radix;
                 err = keel_arena_add_span(&cs->arena, cs->next_leaf, base,
                                           base + (1ull << cs->leaf_radix));
@@ -312,8 +312,8 @@ int keel_cslot_check(const keel_cslot_t *cs, const keel_kview_t *kview, const ch
         return 0;
     }
     keel_cap_view_t v;
-    if (cs->two_level && (!kview->cap(kview->ctx, cs->top, &v) || !v.cnode ||
-                          v.size_bits != cs->top_radix)) {
+    if (cs->two_level &&
+        (!kview->cap(kview->ctx, cs->top, &v) || !v.cnode || v.size_bits != cs->top_radix)) {
         *what = "the top CNode is not where the layout says";
         return -1;
     }

@@ -183,7 +183,8 @@ static bool reclaim(void *ctx, unsigned size_bits)
 keel_err_t keel_fpool_init(keel_fpool_t *fp, keel_ut_t *ut, keel_cslot_t *cs,
                            const keel_fpool_config_t *config, const keel_storage_t *storage)
 {
-    unsigned bits = config != NULL && config->pool_bits != 0 ? config->pool_bits : DEFAULT_POOL_BITS;
+    unsigned bits =
+        config != NULL && config->pool_bits != 0 ? config->pool_bits : DEFAULT_POOL_BITS;
     if (bits > KEEL_FPOOL_MAX_BITS || bits > cs->leaf_radix) {
         return KEEL_EINVAL;
     }

@@ -15,7 +15,7 @@ static seL4_Error retype_all(keel_cslot_t *cs, keel_kstat_t *ks, seL4_Word type,
 {
     for (uint32_t i = 0; i < run->count; i += seL4_UntypedRetypeMaxObjects) {
         uint32_t n = run->count - i < seL4_UntypedRetypeMaxObjects ? run->count - i
-                                                                    : seL4_UntypedRetypeMaxObjects;
+                                                                   : seL4_UntypedRetypeMaxObjects;
         keel_slot_dest_t d;
         keel_cslot_dest(cs, run->first + i, &d);
         seL4_Error err =
@@ -53,11 +53,10 @@ keel_err_t slab_run_make(keel_ut_t *ut, keel_cslot_t *cs, keel_kstat_t *ks, seL4
     return KEEL_OK;
 }
 
-keel_err_t slab_run_remake(keel_cslot_t *cs, keel_kstat_t *ks, seL4_Word type,
-                           seL4_Word size_bits, const struct slab_run *run)
+keel_err_t slab_run_remake(keel_cslot_t *cs, keel_kstat_t *ks, seL4_Word type, seL4_Word size_bits,
+                           const struct slab_run *run)
 {
-    if (kc_revoke(ks, keel_cslot_root(cs), run->block.cptr, keel_cslot_depth(cs)) !=
-        seL4_NoError) {
+    if (kc_revoke(ks, keel_cslot_root(cs), run->block.cptr, keel_cslot_depth(cs)) != seL4_NoError) {
         return KEEL_EKERNEL;
     }
     return retype_all(cs, ks, type, size_bits, run) == seL4_NoError ? KEEL_OK : KEEL_EKERNEL;

@@ -27,8 +27,8 @@ keel_err_t slab_run_make(keel_ut_t *ut, keel_cslot_t *cs, keel_kstat_t *ks, seL4
                          uint64_t paddr, struct slab_run *out);
 
 /* Remake a run's objects in place (revoke the block, retype again: the kernel zeroes it). */
-keel_err_t slab_run_remake(keel_cslot_t *cs, keel_kstat_t *ks, seL4_Word type,
-                           seL4_Word size_bits, const struct slab_run *run);
+keel_err_t slab_run_remake(keel_cslot_t *cs, keel_kstat_t *ks, seL4_Word type, seL4_Word size_bits,
+                           const struct slab_run *run);
 
 /* Destroy every object and give the block and slots back. KEEL_EKERNEL changes nothing. */
 keel_err_t slab_run_unmake(keel_ut_t *ut, keel_cslot_t *cs, const struct slab_run *run);

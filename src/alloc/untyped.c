@@ -25,7 +25,7 @@
 #include "core/assert.h"
 #include "kernel/kcall.h"
 
-#define NO_ORDER 0xffu
+#define NO_ORDER  0xffu
 #define MAX_DEPTH (seL4_MaxUntypedBits - seL4_MinUntypedBits + 1)
 
 typedef struct keel_ut_pair {
@@ -151,7 +151,7 @@ struct plan {
     keel_ut_node_t *node; /* the block taken or collapsed, or the first node split */
     unsigned order;       /* the size wanted */
     unsigned splits;
-    bool at;              /* split toward `paddr` instead of toward low addresses */
+    bool at; /* split toward `paddr` instead of toward low addresses */
     uint64_t paddr;
 };
 
@@ -427,8 +427,7 @@ keel_err_t keel_ut_alloc(keel_ut_t *ut, unsigned size_bits, unsigned flags, keel
     return err;
 }
 
-keel_err_t keel_ut_alloc_at(keel_ut_t *ut, uint64_t paddr, unsigned size_bits,
-                            keel_ut_block_t *out)
+keel_err_t keel_ut_alloc_at(keel_ut_t *ut, uint64_t paddr, unsigned size_bits, keel_ut_block_t *out)
 {
     if (size_bits < seL4_MinUntypedBits || size_bits > seL4_MaxUntypedBits) {
         return KEEL_EINVAL;

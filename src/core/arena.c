@@ -136,8 +136,7 @@ keel_err_t keel_arena_init(keel_arena_t *a, unsigned span_bits, size_t max_spans
     a->free = 0;
     a->next_fit = false;
     a->cursor = 0;
-    keel_meta_init(&a->meta, sizeof(keel_arena_span_t) + span_words(a) * sizeof(uint64_t),
-                   storage);
+    keel_meta_init(&a->meta, sizeof(keel_arena_span_t) + span_words(a) * sizeof(uint64_t), storage);
     a->spans = keel_meta_carve(&a->meta, max_spans * sizeof(a->spans[0]));
     a->has_free = keel_meta_carve(&a->meta, index_words(max_spans) * sizeof(uint64_t));
     if (a->spans == NULL || a->has_free == NULL) {
@@ -234,8 +233,7 @@ static keel_arena_span_t *span_of(const keel_arena_t *a, uint64_t first, size_t 
 {
     *index = (size_t)(first >> a->span_bits);
     *off = (size_t)(first & (span_size(a) - 1));
-    if (n == 0 || *index >= a->max_spans || a->spans[*index] == NULL ||
-        n > span_size(a) - *off) {
+    if (n == 0 || *index >= a->max_spans || a->spans[*index] == NULL || n > span_size(a) - *off) {
         return NULL;
     }
     return a->spans[*index];

@@ -6,9 +6,9 @@
 
 _Noreturn void keel_panic(const char *file, int line, const char *message);
 
-#define KEEL_ASSERT(cond, message)                                                              \
-    do {                                                                                        \
-        if (!(cond)) {                                                                          \
-            keel_panic(__FILE__, __LINE__, (message));                                          \
-        }                                                                                       \
+#define KEEL_ASSERT(cond, message)                                                                 \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            keel_panic(__FILE__, __LINE__, (message));                                             \
+        }                                                                                          \
     } while (0)

@@ -12,7 +12,7 @@ typedef struct keel_link {
 } keel_link_t;
 
 /* The record that embeds `link` as its `member`. */
-#define KEEL_CONTAINER(link, type, member) ((type *)((char *)(link) - offsetof(type, member)))
+#define KEEL_CONTAINER(link, type, member) ((type *)((char *)(link)-offsetof(type, member)))
 
 static inline void keel_list_push(keel_link_t **head, keel_link_t *l)
 {

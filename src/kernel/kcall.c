@@ -38,9 +38,9 @@ seL4_Error kc_mint(keel_kstat_t *ks, seL4_CNode root, seL4_Word dest, seL4_Uint8
                    seL4_CNode src_root, seL4_Word src, seL4_Uint8 src_depth,
                    seL4_CapRights_t rights, seL4_Word badge)
 {
-    return account(ks, CNodeMint,
-                   seL4_CNode_Mint(root, dest, dest_depth, src_root, src, src_depth, rights,
-                                   badge));
+    return account(
+        ks, CNodeMint,
+        seL4_CNode_Mint(root, dest, dest_depth, src_root, src, src_depth, rights, badge));
 }
 
 seL4_Error kc_copy(keel_kstat_t *ks, seL4_CNode root, seL4_Word dest, seL4_Uint8 dest_depth,

@@ -27,7 +27,7 @@ struct interval {
 };
 
 struct ref {
-    struct interval live[MAX_LIVE]; /* sorted by start */
+    struct interval live[MAX_LIVE];   /* sorted by start */
     keel_ut_block_t blocks[MAX_LIVE]; /* same order */
     bool cnode[MAX_LIVE];             /* taken by the slot allocator for a CNode, for good */
     size_t n, ncnodes;
@@ -165,7 +165,8 @@ static unsigned random_bits(uint64_t *rng)
 static void cnode_block(seL4_CNode root, seL4_Word index, seL4_Word depth)
 {
     keel_model_cap_info info;
-    int rc = depth == 0 ? keel_model_cap(root, &info) : keel_model_cap_at(root, index, depth, &info);
+    int rc =
+        depth == 0 ? keel_model_cap(root, &info) : keel_model_cap_at(root, index, depth, &info);
     assert_int_equal(rc, 0);
     assert_int_equal(info.type, KEEL_MODEL_CAP_CNODE);
     keel_ut_block_t b = {0, info.paddr, info.size_bits, false};
@@ -195,7 +196,7 @@ static void step_alloc(uint64_t *rng)
     keel_ut_block_t b;
     keel_err_t err = keel_ut_alloc(&ut, bits, 0, &b);
     if (err == KEEL_ENOMEM) {
-        learn_cnodes(); /* trying may have grown the CSpace */
+        learn_cnodes();                        /* trying may have grown the CSpace */
         assert_false(free_block_exists(bits)); /* no stranding */
         seen.enomem++;
         return;
@@ -252,7 +253,8 @@ static void step_slots(uint64_t *rng)
 {
     if (ref.nruns > 0 && (ref.nruns == MAX_RUNS || test_rng(rng) % 2)) {
         size_t i = test_rng(rng) % ref.nruns;
-        keel_cslot_free_range(&cs, ref.runs[i].start, (size_t)(ref.runs[i].end - ref.runs[i].start));
+        keel_cslot_free_range(&cs, ref.runs[i].start,
+                              (size_t)(ref.runs[i].end - ref.runs[i].start));
         ref.runs[i] = ref.runs[--ref.nruns];
         return;
     }

@@ -192,8 +192,8 @@ uint64_t fail_at_n(const fail_at_n_case_t *c)
             return n - 1;
         }
         if (err != KEEL_EKERNEL) {
-            fail_msg("%s: with kernel call %llu failing, the operation returned %s",
-                     c->name, (unsigned long long)n, keel_err_str(err));
+            fail_msg("%s: with kernel call %llu failing, the operation returned %s", c->name,
+                     (unsigned long long)n, keel_err_str(err));
         }
         if (c->compact) {
             keel_ut_compact(&aw.ut);

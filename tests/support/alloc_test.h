@@ -35,18 +35,18 @@ void alloc_check(const keel_ut_t *ut, const keel_cslot_t *cs, const char *file, 
 extern jmp_buf *test_panic_jmp;
 void test_panic_hook(const char *file, int line, const char *message);
 
-#define TEST_PANIC(stmt)                                                                        \
-    do {                                                                                        \
-        jmp_buf test_panic_jb_;                                                                 \
-        test_panic_jmp = &test_panic_jb_;                                                       \
-        keel_set_panic(test_panic_hook);                                                        \
-        if (setjmp(test_panic_jb_) == 0) {                                                      \
-            stmt;                                                                               \
-            keel_set_panic(NULL);                                                               \
-            fail_msg("expected a contract assertion from: %s", #stmt);                          \
-        }                                                                                       \
-        keel_set_panic(NULL);                                                                   \
-        test_panic_jmp = NULL;                                                                  \
+#define TEST_PANIC(stmt)                                                                           \
+    do {                                                                                           \
+        jmp_buf test_panic_jb_;                                                                    \
+        test_panic_jmp = &test_panic_jb_;                                                          \
+        keel_set_panic(test_panic_hook);                                                           \
+        if (setjmp(test_panic_jb_) == 0) {                                                         \
+            stmt;                                                                                  \
+            keel_set_panic(NULL);                                                                  \
+            fail_msg("expected a contract assertion from: %s", #stmt);                             \
+        }                                                                                          \
+        keel_set_panic(NULL);                                                                      \
+        test_panic_jmp = NULL;                                                                     \
     } while (0)
 
 uint64_t test_seed(uint64_t fallback);

@@ -34,18 +34,18 @@ seL4_CPtr model_test_untyped(const seL4_BootInfo *bi, unsigned size_bits, bool d
 void model_test_check(const char *file, int line);
 void model_test_leak_check(const keel_model_snapshot *snap, const char *file, int line);
 
-#define MODEL_CHECK()      model_test_check(__FILE__, __LINE__)
-#define LEAK_CHECK(snap)   model_test_leak_check((snap), __FILE__, __LINE__)
-#define MR(i)              seL4_GetMR(i)
+#define MODEL_CHECK()    model_test_check(__FILE__, __LINE__)
+#define LEAK_CHECK(snap) model_test_leak_check((snap), __FILE__, __LINE__)
+#define MR(i)            seL4_GetMR(i)
 
-#define EXPECT_CAP_FAULT(stmt)                                                                  \
-    do {                                                                                        \
-        jmp_buf model_test_jb_;                                                                 \
-        model_test_fault_jmp = &model_test_jb_;                                                 \
-        if (setjmp(model_test_jb_) == 0) {                                                      \
-            stmt;                                                                               \
-            model_test_fault_jmp = NULL;                                                        \
-            fail_msg("expected a cap fault from: %s", #stmt);                                   \
-        }                                                                                       \
-        model_test_fault_jmp = NULL;                                                            \
+#define EXPECT_CAP_FAULT(stmt)                                                                     \
+    do {                                                                                           \
+        jmp_buf model_test_jb_;                                                                    \
+        model_test_fault_jmp = &model_test_jb_;                                                    \
+        if (setjmp(model_test_jb_) == 0) {                                                         \
+            stmt;                                                                                  \
+            model_test_fault_jmp = NULL;                                                           \
+            fail_msg("expected a cap fault from: %s", #stmt);                                      \
+        }                                                                                          \
+        model_test_fault_jmp = NULL;                                                               \
     } while (0)

@@ -98,7 +98,7 @@ static void meta_grows_through_the_hook(void **state)
     assert_int_equal(keel_meta_reserve(&m, 10), KEEL_OK);
     assert_true(keel_meta_available(&m) >= 10);
     assert_int_equal(keel_meta_reserve(&m, 1000), KEEL_ENOMETA); /* budget exhausted */
-    assert_true(keel_meta_available(&m) >= 10);                   /* nothing lost */
+    assert_true(keel_meta_available(&m) >= 10);                  /* nothing lost */
 }
 
 static void arena_first_fit_runs_stay_in_one_span(void **state)

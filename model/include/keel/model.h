@@ -188,7 +188,8 @@ void keel_model_snapshot_take(keel_model_snapshot *snap);
  */
 int keel_model_leak_check(const keel_model_snapshot *before, char *msg, size_t msg_len);
 
-/* ---- Threads ---------------------------------------------------------------------------------- */
+/* ---- Threads ----------------------------------------------------------------------------------
+ */
 
 /* seL4 thread states (the kernel's), as keel_model_tcb_state() reports them. */
 typedef enum keel_model_thread_state {
@@ -225,7 +226,7 @@ bool keel_model_phys_is_zero(uint64_t paddr, uint64_t len);
 
 /* ---- Counters ----------------------------------------------------------------------------- */
 
-#define KEEL_MODEL_NUM_LABELS nArchInvocationLabels
+#define KEEL_MODEL_NUM_LABELS   nArchInvocationLabels
 #define KEEL_MODEL_NUM_SYSCALLS 8 /* indexed by -seL4_Syscall_ID - 1 */
 
 typedef struct keel_model_counters {
@@ -275,12 +276,12 @@ bool keel_model_inject_fired(void);
 /* ---- Faults ------------------------------------------------------------------------------- */
 
 typedef struct keel_model_fault {
-    const char *syscall;  /* "seL4_Call", "seL4_Recv", ... */
-    const char *thread;   /* the faulting thread's name */
-    seL4_CPtr cptr;       /* the CPtr that failed to resolve */
-    bool in_recv_phase;   /* the receive half of a syscall */
-    seL4_Word lookup[4];  /* lookup failure: type, bitsLeft, guardFound/bitsFound, bitsFound */
-    char message[256];    /* a readable description */
+    const char *syscall; /* "seL4_Call", "seL4_Recv", ... */
+    const char *thread;  /* the faulting thread's name */
+    seL4_CPtr cptr;      /* the CPtr that failed to resolve */
+    bool in_recv_phase;  /* the receive half of a syscall */
+    seL4_Word lookup[4]; /* lookup failure: type, bitsLeft, guardFound/bitsFound, bitsFound */
+    char message[256];   /* a readable description */
 } keel_model_fault;
 
 typedef void (*keel_model_fault_hook)(const keel_model_fault *fault, void *ctx);

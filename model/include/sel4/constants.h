@@ -4,46 +4,46 @@
  */
 #pragma once
 
-#define seL4_WordBits        64
-#define seL4_WordSizeBits    3
-#define seL4_SlotBits        5
-#define seL4_PageBits        12
-#define seL4_LargePageBits   21
-#define seL4_HugePageBits    30
-#define seL4_TCBBits         11
-#define seL4_EndpointBits    4
-#define seL4_NotificationBits 5
-#define seL4_PageTableBits   12
+#define seL4_WordBits           64
+#define seL4_WordSizeBits       3
+#define seL4_SlotBits           5
+#define seL4_PageBits           12
+#define seL4_LargePageBits      21
+#define seL4_HugePageBits       30
+#define seL4_TCBBits            11
+#define seL4_EndpointBits       4
+#define seL4_NotificationBits   5
+#define seL4_PageTableBits      12
 #define seL4_PageTableEntryBits 3
 #define seL4_PageTableIndexBits 9
-#define seL4_PageDirBits     12
-#define seL4_PageDirEntryBits 3
-#define seL4_PageDirIndexBits 9
-#define seL4_PDPTBits        12
-#define seL4_PDPTEntryBits   3
-#define seL4_PDPTIndexBits   9
-#define seL4_PML4Bits        12
-#define seL4_PML4EntryBits   3
-#define seL4_PML4IndexBits   9
-#define seL4_VSpaceBits      seL4_PML4Bits
-#define seL4_IOPageTableBits 12
-#define seL4_ASIDPoolBits    12
-#define seL4_ASIDPoolIndexBits 9
-#define seL4_NumASIDPoolsBits 3
-#define seL4_MinUntypedBits  4
-#define seL4_MaxUntypedBits  47
-#define seL4_UserTop         0x00007ffffffff000ul
+#define seL4_PageDirBits        12
+#define seL4_PageDirEntryBits   3
+#define seL4_PageDirIndexBits   9
+#define seL4_PDPTBits           12
+#define seL4_PDPTEntryBits      3
+#define seL4_PDPTIndexBits      9
+#define seL4_PML4Bits           12
+#define seL4_PML4EntryBits      3
+#define seL4_PML4IndexBits      9
+#define seL4_VSpaceBits         seL4_PML4Bits
+#define seL4_IOPageTableBits    12
+#define seL4_ASIDPoolBits       12
+#define seL4_ASIDPoolIndexBits  9
+#define seL4_NumASIDPoolsBits   3
+#define seL4_MinUntypedBits     4
+#define seL4_MaxUntypedBits     47
+#define seL4_UserTop            0x00007ffffffff000ul
 
-#define seL4_MsgLengthBits      7
-#define seL4_MsgMaxLength       120
-#define seL4_MsgExtraCapBits    2
-#define seL4_MsgMaxExtraCaps    ((1 << seL4_MsgExtraCapBits) - 1)
+#define seL4_MsgLengthBits        7
+#define seL4_MsgMaxLength         120
+#define seL4_MsgExtraCapBits      2
+#define seL4_MsgMaxExtraCaps      ((1 << seL4_MsgExtraCapBits) - 1)
 #define seL4_FastMessageRegisters 4
-#define seL4_IPCBufferSizeBits  10
-#define seL4_CapRightsBits      4
-#define seL4_GuardSizeBits      6
-#define seL4_GuardBits          58
-#define seL4_BadgeBits          64
+#define seL4_IPCBufferSizeBits    10
+#define seL4_CapRightsBits        4
+#define seL4_GuardSizeBits        6
+#define seL4_GuardBits            58
+#define seL4_BadgeBits            64
 
 /* CONFIG_RETYPE_FAN_OUT_LIMIT: the most objects one Retype may create. */
 #define seL4_UntypedRetypeMaxObjects 256
@@ -52,13 +52,13 @@
 #define seL4_MinPrio       0
 #define seL4_MaxPrio       (seL4_NumPriorities - 1)
 
-#define CONFIG_ROOT_CNODE_SIZE_BITS         12
+#define CONFIG_ROOT_CNODE_SIZE_BITS          12
 #define CONFIG_MAX_NUM_BOOTINFO_UNTYPED_CAPS 230
-#define CONFIG_RETYPE_FAN_OUT_LIMIT         seL4_UntypedRetypeMaxObjects
-#define CONFIG_RESET_CHUNK_BITS             8
-#define CONFIG_NUM_PRIORITIES               seL4_NumPriorities
-#define CONFIG_TIME_SLICE                   5
-#define CONFIG_WORD_SIZE                    64
+#define CONFIG_RETYPE_FAN_OUT_LIMIT          seL4_UntypedRetypeMaxObjects
+#define CONFIG_RESET_CHUNK_BITS              8
+#define CONFIG_NUM_PRIORITIES                seL4_NumPriorities
+#define CONFIG_TIME_SLICE                    5
+#define CONFIG_WORD_SIZE                     64
 
 /* Where a lookup failed, in the detail words of seL4_FailedLookup and of cap faults. */
 typedef enum {

@@ -56,8 +56,7 @@ static inline seL4_MessageInfo_t seL4_MessageInfo_set_capsUnwrapped(seL4_Message
     return m;
 }
 
-static inline seL4_MessageInfo_t seL4_MessageInfo_set_extraCaps(seL4_MessageInfo_t m,
-                                                                seL4_Uint64 v)
+static inline seL4_MessageInfo_t seL4_MessageInfo_set_extraCaps(seL4_MessageInfo_t m, seL4_Uint64 v)
 {
     m.words[0] = (m.words[0] & ~(0x3ull << 7)) | ((v & 0x3ull) << 7);
     return m;
@@ -156,8 +155,8 @@ _Static_assert(sizeof(seL4_IPCBuffer) == (1u << seL4_IPCBufferSizeBits), "IPC bu
 /* ---- x86_64 user context, in libsel4's field order ---- */
 
 typedef struct seL4_UserContext_ {
-    seL4_Word rip, rsp, rflags, rax, rbx, rcx, rdx, rsi, rdi, rbp, r8, r9, r10, r11, r12, r13,
-        r14, r15;
+    seL4_Word rip, rsp, rflags, rax, rbx, rcx, rdx, rsi, rdi, rbp, r8, r9, r10, r11, r12, r13, r14,
+        r15;
     seL4_Word fs_base, gs_base;
 } seL4_UserContext;
 

@@ -24,8 +24,8 @@ void seL4_Send(seL4_CPtr dest, seL4_MessageInfo_t msgInfo);
 void seL4_SendWithMRs(seL4_CPtr dest, seL4_MessageInfo_t msgInfo, seL4_Word *mr0, seL4_Word *mr1,
                       seL4_Word *mr2, seL4_Word *mr3);
 void seL4_NBSend(seL4_CPtr dest, seL4_MessageInfo_t msgInfo);
-void seL4_NBSendWithMRs(seL4_CPtr dest, seL4_MessageInfo_t msgInfo, seL4_Word *mr0,
-                        seL4_Word *mr1, seL4_Word *mr2, seL4_Word *mr3);
+void seL4_NBSendWithMRs(seL4_CPtr dest, seL4_MessageInfo_t msgInfo, seL4_Word *mr0, seL4_Word *mr1,
+                        seL4_Word *mr2, seL4_Word *mr3);
 void seL4_Reply(seL4_MessageInfo_t msgInfo);
 void seL4_ReplyWithMRs(seL4_MessageInfo_t msgInfo, seL4_Word *mr0, seL4_Word *mr1, seL4_Word *mr2,
                        seL4_Word *mr3);
