@@ -60,10 +60,12 @@ static void ns_main(seL4_Word arg)
 
 void iw_boot(bool pin_host_cpu)
 {
-    keel_model_config world = {.cnode_radix = 16, .pin_host_cpu = pin_host_cpu};
-    keel_cslot_config_t slots = {.leaf_radix = 16};
+    keel_model_config world = {.pin_host_cpu = pin_host_cpu};
     memset(&iw, 0, sizeof(iw));
-    iw.bi = host_boot(&world, &slots, &iw.cs, &iw.ut);
+    iw.bi = host_boot(&world, NULL, &iw.cs, &iw.ut);
+    /* Servers share the root CSpace: make it two-level before any of them starts, so that
+     * every leaf keel_cslot adds later is theirs too. */
+    MUST("keel_cslot_two_level", keel_cslot_two_level(&iw.cs));
     keel_storage_t s = host_storage(64 * 1024);
     cache(&iw.eps, "endpoints", seL4_EndpointObject, 0, 256, &s);
     cache(&iw.ntfns, "notifications", seL4_NotificationObject, 0, 256, &s);
@@ -98,11 +100,14 @@ seL4_CPtr iw_thread(const char *name, void (*fn)(seL4_Word), seL4_Word arg, seL4
                     seL4_CPtr cspace, seL4_Word cspace_data)
 {
     seL4_CPtr tcb = from(&iw.tcbs);
+    if (cspace == 0) {
+        keel_cslot_cspace(&iw.cs, &cspace, &cspace_data);
+    }
     seL4_CPtr buf = from(&iw.frames);
     /* The IPC buffer frame stays unmapped: the thread reaches its bytes through the model. */
     seL4_Word vaddr = 0x10000000000ull + ((seL4_Word)buf << seL4_PageBits);
-    MUST("TCB_Configure", seL4_TCB_Configure(tcb, 0, cspace != 0 ? cspace : seL4_CapInitThreadCNode,
-                                             cspace_data, seL4_CapInitThreadVSpace, 0, vaddr, buf));
+    MUST("TCB_Configure",
+         seL4_TCB_Configure(tcb, 0, cspace, cspace_data, seL4_CapInitThreadVSpace, 0, vaddr, buf));
     MUST("TCB_SetPriority", seL4_TCB_SetPriority(tcb, seL4_CapInitThreadTCB, prio));
     seL4_DebugNameThread(tcb, name);
     seL4_UserContext regs;

@@ -5,9 +5,9 @@
  * task's VSpace (host code can only dereference memory mapped there).
  *
  * CSpaces. Servers and the name server run in the root task's CSpace: they use Keel's
- * allocators, whose caps live there. The world's root CNode has 2^16 slots (a model world
- * option) so keel_cslot never has to make the CSpace two-level, which would move only the root
- * thread to the new top CNode. Clients run in a CSpace of their own (iw_client_space): a
+ * allocators, whose caps live there. The CSpace is made two-level at boot, before any of them
+ * starts (keel_cslot_two_level), so every leaf CNode keel_cslot adds later is in all of their
+ * CSpaces (growth itself switches only the root thread's root). Clients run in a CSpace of their own (iw_client_space): a
  * 1024-slot CNode holding only what a client is given — its own CNode cap, the VSpace cap, a
  * name-server client cap — and what it receives by IPC. So a client can touch nothing of the
  * servers' but through the caps the protocol hands it. The root thread can be a client too,
@@ -82,7 +82,7 @@ typedef struct iw_server {
     bool finished; /* keel_server_fini was called: no longer checked */
 } iw_server_t;
 
-/* Boot a world (root CNode of 2^16 slots) with allocators and a running name server. */
+/* Boot a world (root CSpace two-level) with allocators and a running name server. */
 void iw_boot(bool pin_host_cpu);
 /* Stop everything and free the host memory the world used. */
 void iw_shutdown(void);

@@ -113,8 +113,19 @@ seL4_Uint8 keel_cslot_depth(const keel_cslot_t *cs);
  * The CSpace root a new thread needs to share the root thread's CSpace (so that every slot
  * keel_cslot hands out names the same cap in it), as TCB_Configure/SetSpace take it: a CNode
  * cap and the guard data to apply.
+ *
+ * Growth switches only the configured thread's root (config.tcb) to the top CNode; a thread
+ * given the boot CNode before that keeps seeing the boot region only. A root task that starts
+ * threads sharing its CSpace should therefore call keel_cslot_two_level() first: from then on
+ * the root is the top CNode, and every leaf made later appears in every thread that shares it.
  */
 void keel_cslot_cspace(const keel_cslot_t *cs, seL4_CNode *root, seL4_Word *root_data);
+
+/*
+ * Make the CSpace two-level now rather than at the first growth (3 kernel calls; nothing if it
+ * already is). KEEL_ENOMEM / KEEL_ENOSLOT / KEEL_EKERNEL leave it as it was.
+ */
+keel_err_t keel_cslot_two_level(keel_cslot_t *cs);
 
 /* The Untyped_Retype destination for a run of slots that keel_cslot handed out. */
 void keel_cslot_dest(const keel_cslot_t *cs, seL4_CPtr first, keel_slot_dest_t *dest);

@@ -226,6 +226,22 @@ static keel_err_t grow(keel_cslot_t *cs)
     return err;
 }
 
+keel_err_t keel_cslot_two_level(keel_cslot_t *cs)
+{
+    if (cs->two_level) {
+        return KEEL_OK;
+    }
+    if (cs->ut == NULL) {
+        return KEEL_ENOMEM;
+    }
+    KEEL_ASSERT(!cs->growing, "keel_cslot: growth re-entered");
+    cs->growing = true; /* the untyped allocator's splits come from the reserve */
+    keel_err_t err = make_two_level(cs);
+    cs->growing = false;
+    refill_reserve(cs);
+    return err;
+}
+
 keel_err_t keel_cslot_alloc_range(keel_cslot_t *cs, size_t n, seL4_CPtr *first)
 {
     if (n == 0 || n > (1ull << cs->leaf_radix)) {

@@ -203,6 +203,76 @@ static void check_catches_a_cap_in_a_free_slot(void **state)
     assert_int_equal(keel_cslot_check(&aw.cs, &kv, &what), 0);
 }
 
+/*
+ * A root task that will start threads sharing its CSpace converts it first; the root that
+ * keel_cslot_cspace() gives such a thread then resolves slots of leaves made later, and those
+ * of the boot region. The thread's view is a CNode cap minted with that guard data, used as
+ * the root of a full-depth lookup (what the kernel does with a TCB's CSpace root).
+ */
+static void early_two_level_is_shared_with_later_threads(void **state)
+{
+    (void)state;
+    seL4_CNode root;
+    seL4_Word data;
+    keel_cslot_cspace(&aw.cs, &root, &data);
+    assert_int_equal(root, seL4_CapInitThreadCNode);
+    assert_int_equal(data, 0);
+    uint64_t before = aw.cs.kstat.calls;
+    assert_int_equal(keel_cslot_two_level(&aw.cs), KEEL_OK);
+    assert_int_equal(aw.cs.kstat.calls - before, 3);
+    assert_int_equal(keel_cslot_two_level(&aw.cs), KEEL_OK); /* already: nothing */
+    assert_int_equal(aw.cs.kstat.calls - before, 3);
+    keel_cslot_stats_t st;
+    keel_cslot_stats(&aw.cs, &st);
+    assert_true(st.two_level);
+    assert_int_equal(st.leaves, 0);
+    ALLOC_CHECK(&aw.ut, &aw.cs);
+
+    /* The thread's root: the top CNode with the guard keel_cslot_cspace names. */
+    keel_cslot_cspace(&aw.cs, &root, &data);
+    assert_int_not_equal(root, seL4_CapInitThreadCNode);
+    seL4_CPtr thread_root;
+    assert_int_equal(keel_cslot_alloc(&aw.cs, &thread_root), KEEL_OK);
+    assert_int_equal(seL4_CNode_Mint(keel_cslot_root(&aw.cs), thread_root, keel_cslot_depth(&aw.cs),
+                                     keel_cslot_root(&aw.cs), root, keel_cslot_depth(&aw.cs),
+                                     seL4_AllRights, data),
+                     seL4_NoError);
+    /* Fill the boot region so that the next slot is in a leaf made now. */
+    seL4_CPtr s = 0;
+    while (s >> aw.cs.leaf_radix == 0) {
+        assert_int_equal(keel_cslot_alloc(&aw.cs, &s), KEEL_OK);
+    }
+    keel_cslot_stats(&aw.cs, &st);
+    assert_int_equal(st.leaves, 1);
+    keel_ut_block_t blk;
+    assert_int_equal(keel_ut_alloc(&aw.ut, 12, 0, &blk), KEEL_OK);
+    keel_slot_dest_t d;
+    keel_cslot_dest(&aw.cs, s, &d);
+    assert_int_equal(seL4_Untyped_Retype(blk.cptr, seL4_EndpointObject, 0, d.root, d.index, d.depth,
+                                         d.offset, 1),
+                     seL4_NoError);
+    /* Through the thread's root, the leaf's slot and a boot slot name the root task's caps. */
+    seL4_CPtr copy;
+    assert_int_equal(keel_cslot_alloc(&aw.cs, &copy), KEEL_OK);
+    const seL4_CPtr named[] = {s, seL4_CapInitThreadTCB};
+    const int types[] = {KEEL_MODEL_CAP_ENDPOINT, KEEL_MODEL_CAP_TCB};
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(seL4_CNode_Copy(keel_cslot_root(&aw.cs), copy, keel_cslot_depth(&aw.cs),
+                                         thread_root, named[i], seL4_WordBits, seL4_AllRights),
+                         seL4_NoError);
+        keel_model_cap_info info;
+        keel_model_cap(copy, &info);
+        assert_int_equal(info.type, types[i]);
+        assert_int_equal(seL4_CNode_Delete(keel_cslot_root(&aw.cs), copy, keel_cslot_depth(&aw.cs)),
+                         seL4_NoError);
+    }
+    assert_int_equal(
+        seL4_CNode_Delete(keel_cslot_root(&aw.cs), thread_root, keel_cslot_depth(&aw.cs)),
+        seL4_NoError);
+    assert_int_equal(keel_ut_free(&aw.ut, &blk, 0), KEEL_OK);
+    ALLOC_CHECK(&aw.ut, &aw.cs);
+}
+
 /* Fail every kernel call of the first growth (two-level setup and a leaf) in turn. */
 
 static seL4_CPtr grown;
@@ -258,6 +328,8 @@ int main(void)
                                         alloc_world_teardown),
         cmocka_unit_test_setup_teardown(growth_makes_two_levels_and_keeps_cptrs, alloc_world_setup,
                                         alloc_world_teardown),
+        cmocka_unit_test_setup_teardown(early_two_level_is_shared_with_later_threads,
+                                        alloc_world_setup, alloc_world_teardown),
         cmocka_unit_test_setup_teardown(a_million_live_caps, alloc_world_setup,
                                         alloc_world_teardown),
         cmocka_unit_test_setup_teardown(check_catches_a_cap_in_a_free_slot, alloc_world_setup,
