@@ -92,8 +92,9 @@ int demo_ipc(void)
     seL4_CPtr done = iw_ntfn();
     seL4_Word guard;
     seL4_CPtr cnode = iw_client_space(&guard);
-    seL4_CNode_Copy(cnode, DONE_SLOT, IW_CLIENT_RADIX, seL4_CapInitThreadCNode, done, seL4_WordBits,
-                    seL4_AllRights);
+    if (iw_give(cnode, DONE_SLOT, done) != seL4_NoError) {
+        return 1;
+    }
     keel_io_config_t cfg;
     iw_client_io(&cfg, fds, 4, 4);
     keel_io_init(&io, &cfg);

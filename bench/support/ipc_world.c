@@ -207,18 +207,20 @@ iw_server_t *iw_ramfs_start(const char *prefix, const iw_server_opts_t *opts)
 /* ---- Clients -----------------------------------------------------------------------------------
  */
 
+seL4_Error iw_give(seL4_CPtr cnode, seL4_Word slot, seL4_CPtr cap)
+{
+    return seL4_CNode_Copy(cnode, slot, IW_CLIENT_RADIX, keel_cslot_root(&iw.cs), cap,
+                           keel_cslot_depth(&iw.cs), seL4_AllRights);
+}
+
 seL4_CPtr iw_client_space(seL4_Word *guard_data)
 {
     seL4_CPtr cn = from(&iw.cnodes);
     seL4_Word guard = seL4_CNode_CapData_new(0, seL4_WordBits - IW_CLIENT_RADIX).words[0];
-    seL4_CNode root = seL4_CapInitThreadCNode;
-    MUST("CNode_Mint(self)", seL4_CNode_Mint(cn, IW_CNODE, IW_CLIENT_RADIX, root, cn, seL4_WordBits,
-                                             seL4_AllRights, guard));
-    MUST("CNode_Copy(vspace)",
-         seL4_CNode_Copy(cn, IW_VSPACE, IW_CLIENT_RADIX, root, seL4_CapInitThreadVSpace,
-                         seL4_WordBits, seL4_AllRights));
-    MUST("CNode_Copy(ns)", seL4_CNode_Copy(cn, IW_NS, IW_CLIENT_RADIX, root, iw.ns_client,
-                                           seL4_WordBits, seL4_AllRights));
+    MUST("CNode_Mint(self)", seL4_CNode_Mint(cn, IW_CNODE, IW_CLIENT_RADIX, keel_cslot_root(&iw.cs),
+                                             cn, keel_cslot_depth(&iw.cs), seL4_AllRights, guard));
+    MUST("CNode_Copy(vspace)", iw_give(cn, IW_VSPACE, seL4_CapInitThreadVSpace));
+    MUST("CNode_Copy(ns)", iw_give(cn, IW_NS, iw.ns_client));
     *guard_data = guard;
     return cn;
 }

@@ -7,11 +7,12 @@
  * CSpaces. Servers and the name server run in the root task's CSpace: they use Keel's
  * allocators, whose caps live there. The CSpace is made two-level at boot, before any of them
  * starts (keel_cslot_two_level), so every leaf CNode keel_cslot adds later is in all of their
- * CSpaces (growth itself switches only the root thread's root). Clients run in a CSpace of their own (iw_client_space): a
- * 1024-slot CNode holding only what a client is given — its own CNode cap, the VSpace cap, a
- * name-server client cap — and what it receives by IPC. So a client can touch nothing of the
- * servers' but through the caps the protocol hands it. The root thread can be a client too,
- * in the root CSpace (iw_root_io).
+ * CSpaces (growth itself switches only the root thread's root); caps in it are named with
+ * keel_cslot_root/depth, never the boot CNode at depth 64, which sees only the boot region.
+ * Clients run in a CSpace of their own (iw_client_space): a 1024-slot CNode holding only what a
+ * client is given — its own CNode cap, the VSpace cap, a name-server client cap — and what it
+ * receives by IPC. So a client can touch nothing of the servers' but through the caps the protocol
+ * hands it. The root thread can be a client too, in the root CSpace (iw_root_io).
  *
  * Priorities: root 255, name server 220, servers' workers 200, client threads 100; a thread
  * that blocks lets the next one run, as on one seL4 CPU.
@@ -106,6 +107,8 @@ iw_server_t *iw_ramfs_start(const char *prefix, const iw_server_opts_t *opts);
 
 /* A client CSpace (layout above); *guard_data is the cspace_data for iw_thread. */
 seL4_CPtr iw_client_space(seL4_Word *guard_data);
+/* Copy the root CSpace's cap `cap` into slot `slot` of a client CSpace. */
+seL4_Error iw_give(seL4_CPtr cnode, seL4_Word slot, seL4_CPtr cap);
 /* Destroy a client CSpace and every cap in it. */
 void iw_client_space_free(seL4_CPtr cnode);
 

@@ -64,9 +64,7 @@ it_client_t *it_client(const char *name, void (*fn)(it_client_t *), seL4_Word ar
     c->arg = arg;
     snprintf(c->name, sizeof(c->name), "%s", name);
     c->cnode = iw_client_space(&c->guard);
-    assert_int_equal(seL4_CNode_Copy(c->cnode, IT_DONE, IW_CLIENT_RADIX, seL4_CapInitThreadCNode,
-                                     done, seL4_WordBits, seL4_AllRights),
-                     seL4_NoError);
+    assert_int_equal(iw_give(c->cnode, IT_DONE, done), seL4_NoError);
     keel_io_config_t cfg;
     iw_client_io(&cfg, c->fds, 8, buf_frames);
     assert_int_equal(keel_io_init(&c->io, &cfg), 0);

@@ -399,12 +399,8 @@ static void malformed_requests(void **state)
     assert_true(good >= 0);
     seL4_CPtr done = iw_ntfn(), go = iw_ntfn();
     it_client_t *m = it_client("mallory", mallory, 0, 1, done);
-    assert_int_equal(seL4_CNode_Copy(m->cnode, M_GO, IW_CLIENT_RADIX, seL4_CapInitThreadCNode, go,
-                                     seL4_WordBits, seL4_AllRights),
-                     seL4_NoError);
-    assert_int_equal(seL4_CNode_Copy(m->cnode, M_ADMIN, IW_CLIENT_RADIX, seL4_CapInitThreadCNode,
-                                     iw.ns_admin, seL4_WordBits, seL4_AllRights),
-                     seL4_NoError);
+    assert_int_equal(iw_give(m->cnode, M_GO, go), seL4_NoError);
+    assert_int_equal(iw_give(m->cnode, M_ADMIN, iw.ns_admin), seL4_NoError);
     (void)tt_wait(done); /* mallory is set up */
     TT_CHECKS();
     size_t errors = 0;

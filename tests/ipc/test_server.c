@@ -272,6 +272,80 @@ static void checkers_see_corruption(void **state)
     it_shutdown();
 }
 
+/* ---- A CSpace that grows under running servers ------------------------------------------- */
+
+static void late_client(it_client_t *c)
+{
+    static uint8_t w[3][12000], r[12000];
+    static const char *const paths[] = {"/ram/early", "/late/one", "/late/two"};
+    int fds[3];
+    for (unsigned i = 0; i < 3; i++) {
+        fds[i] = keel_open(&c->io, paths[i], KEEL_O_RDWR | KEEL_O_CREAT);
+        T_CHECK(fds[i] >= 0);
+        it_fill(w[i], sizeof(w[i]), 40 + i, 0);
+        T_CHECK(keel_write(&c->io, fds[i], w[i], sizeof(w[i])) == (int64_t)sizeof(w[i]));
+    }
+    for (unsigned i = 0; i < 3; i++) {
+        T_CHECK(keel_pread(&c->io, fds[i], r, sizeof(r), 0) == (int64_t)sizeof(r));
+        T_CHECK(it_same(r, sizeof(r), 40 + i, 0));
+        T_CHECK(keel_close(&c->io, fds[i]) == 0);
+    }
+    c->result = 1;
+}
+
+/* Whether some open-file slot of s has its shared buffer in a leaf CNode (not the boot CNode). */
+static bool buffer_in_a_leaf(const iw_server_t *s)
+{
+    for (size_t i = 0; i < s->srv.cfg.max_files; i++) {
+        if (s->files[i].run.count > 0 && s->files[i].run.first >> iw.cs.leaf_radix != 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * The name server and a file server start while every slot is in the boot CNode; then the
+ * root task uses up the boot region, so that what comes next (a second server's slots and
+ * endpoint, shared buffers, the caps the name server keeps) lives in leaf CNodes made after
+ * those threads started. They share the root CSpace from its two-level top, so they see them.
+ */
+static void servers_started_before_the_cspace_grows(void **state)
+{
+    (void)state;
+    it_boot(4);
+    iw_server_opts_t o = {.buf_bits = 2};
+    iw_server_t *early = it_server("/ram", &o);
+    keel_cslot_stats_t st;
+    keel_cslot_stats(&iw.cs, &st);
+    assert_int_equal(st.leaves, 0);
+    /* Take every boot-region slot (and the first of a leaf). */
+    enum { MAX_TAKEN = 4096 };
+    static seL4_CPtr taken[MAX_TAKEN];
+    size_t n = 0;
+    do {
+        assert_true(n < MAX_TAKEN);
+        assert_int_equal(keel_cslot_alloc(&iw.cs, &taken[n]), KEEL_OK);
+    } while (taken[n++] >> iw.cs.leaf_radix == 0);
+    iw_server_t *late = it_server("/late", &o);
+    assert_true(keel_server_open_cap(&late->srv) >> iw.cs.leaf_radix != 0);
+    seL4_CPtr done = iw_ntfn();
+    it_client_t *c = it_client("late client", late_client, 0, 4, done);
+    it_join(&c, 1, done);
+    assert_int_equal(c->result, 1);
+    TT_CHECKS();
+    assert_true(buffer_in_a_leaf(early) && buffer_in_a_leaf(late));
+    keel_server_stats_t ss;
+    keel_server_stats(&early->srv, &ss);
+    assert_int_equal(ss.errors, 0);
+    keel_server_stats(&late->srv, &ss);
+    assert_int_equal(ss.errors, 0);
+    while (n > 0) {
+        keel_cslot_free(&iw.cs, taken[--n]);
+    }
+    it_shutdown();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -281,6 +355,7 @@ int main(void)
         cmocka_unit_test(repeated_malformed_requests_cut_the_file_off),
         cmocka_unit_test(server_fini_gives_everything_back),
         cmocka_unit_test(checkers_see_corruption),
+        cmocka_unit_test(servers_started_before_the_cspace_grows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
