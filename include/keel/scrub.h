@@ -27,13 +27,18 @@ typedef struct keel_scrub {
  * The window scrubber: frames are mapped read-write at `vaddr` in `vspace` (whose page table
  * for that address must exist; 2 MiB frames need vaddr 2 MiB-aligned and a page directory),
  * zeroed, and unmapped. `vaddr` must be unused otherwise.
+ *
+ * If an unmap fails, the scrub fails (the caller keeps the frame dirty) and the frame stays
+ * mapped at the window until the next scrub unmaps it first, so the window is never left
+ * occupied (x86 would silently map over it; other architectures refuse with DeleteFirst).
  */
 typedef struct keel_scrub_window {
     keel_scrub_t scrub;
     seL4_CPtr vspace;
     uintptr_t vaddr;
     keel_kstat_t kstat;
-    uint64_t bytes; /* zeroed so far */
+    uint64_t bytes;    /* zeroed so far */
+    seL4_CPtr pending; /* a frame whose unmap failed, still mapped at the window (0: none) */
 } keel_scrub_window_t;
 
 void keel_scrub_window_init(keel_scrub_window_t *w, seL4_CPtr vspace, uintptr_t vaddr);

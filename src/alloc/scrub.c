@@ -19,12 +19,26 @@ static keel_err_t window_scrub(void *ctx, seL4_CPtr frame, uint64_t paddr, unsig
 {
     keel_scrub_window_t *w = ctx;
     (void)paddr;
+    /* A frame left mapped by a failed unmap goes first (unless it is this one: a frame may be
+     * mapped again at the address it is mapped at). A cap that is gone took its mapping along. */
+    if (w->pending != seL4_CapNull && w->pending != frame) {
+        seL4_Error err = kc_page_unmap(&w->kstat, w->pending);
+        if (err != seL4_NoError && err != seL4_InvalidCapability) {
+            return KEEL_EKERNEL;
+        }
+        w->pending = seL4_CapNull;
+    }
     if (kc_page_map(&w->kstat, frame, w->vspace, w->vaddr, seL4_ReadWrite) != seL4_NoError) {
         return KEEL_EKERNEL;
     }
     zero_words((volatile uint64_t *)w->vaddr, 1ull << size_bits);
     w->bytes += 1ull << size_bits;
-    return kc_page_unmap(&w->kstat, frame) == seL4_NoError ? KEEL_OK : KEEL_EKERNEL;
+    if (kc_page_unmap(&w->kstat, frame) != seL4_NoError) {
+        w->pending = frame;
+        return KEEL_EKERNEL;
+    }
+    w->pending = seL4_CapNull;
+    return KEEL_OK;
 }
 
 void keel_scrub_window_init(keel_scrub_window_t *w, seL4_CPtr vspace, uintptr_t vaddr)
@@ -35,4 +49,5 @@ void keel_scrub_window_init(keel_scrub_window_t *w, seL4_CPtr vspace, uintptr_t 
     w->vaddr = vaddr;
     w->kstat = (keel_kstat_t){0};
     w->bytes = 0;
+    w->pending = seL4_CapNull;
 }

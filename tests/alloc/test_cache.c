@@ -315,6 +315,11 @@ static keel_err_t op_cold_alloc(void)
     return keel_cache_alloc(&fc, 0, &held);
 }
 
+static keel_err_t op_free(void)
+{
+    return keel_cache_free(&fc, held.cptr, 0);
+}
+
 static keel_err_t op_free_revoke(void)
 {
     return keel_cache_free(&fc, held.cptr, KEEL_CACHE_REVOKE);
@@ -356,6 +361,17 @@ static void fail_at_n_every_operation(void **state)
          seL4_EndpointObject,
          2},
         {{.name = "reap", .prep = prep_one_back, .op = op_reap}, seL4_EndpointObject, 1},
+        /* Objects reset at free: a failed reset leaves the object the caller's, to retry. */
+        {{.name = "free a TCB (suspend, unbind)", .prep = prep_one, .op = op_free},
+         seL4_TCBObject,
+         2},
+        {{.name = "free a TCB with revoke", .prep = prep_one, .op = op_free_revoke},
+         seL4_TCBObject,
+         3},
+        {{.name = "free a frame (unmap)", .prep = prep_one, .op = op_free}, seL4_X86_4K, 1},
+        {{.name = "free a page table (unmap)", .prep = prep_one, .op = op_free},
+         seL4_X86_PageTableObject,
+         1},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         fail_at_n_case_t c = cases[i].c;

@@ -342,6 +342,96 @@ static void tcbs_are_suspended_and_unbound(void **state)
     check();
 }
 
+/* ---- Fail-at-N: scrubbing through the window --------------------------------------------- */
+
+static keel_cache_obj_t dirty, dirty2;
+
+static void boot_frames(void)
+{
+    (void)setup(NULL);
+}
+
+/* Dirty frames, and every other frame of their slab taken: the next allocs must scrub them. */
+static void prep_dirty(void)
+{
+    assert_int_equal(keel_cache_alloc(&frames, 0, &dirty), KEEL_OK);
+    memset(keel_model_phys(dirty.paddr, PAGE), 0x5a, PAGE);
+    assert_int_equal(keel_cache_free(&frames, dirty.cptr, 0), KEEL_OK);
+    keel_cache_stats_t st;
+    keel_cache_stats(&frames, &st);
+    keel_cache_obj_t o;
+    for (uint64_t i = 0; i < st.free; i++) {
+        assert_int_equal(keel_cache_alloc(&frames, 0, &o), KEEL_OK);
+    }
+}
+
+static keel_err_t op_alloc_dirty(void)
+{
+    keel_cache_obj_t o;
+    keel_err_t err = keel_cache_alloc(&frames, 0, &o);
+    if (err == KEEL_OK) {
+        assert_int_equal(o.cptr, dirty.cptr);
+        assert_true(keel_model_phys_is_zero(o.paddr, PAGE));
+    }
+    return err;
+}
+
+static void prep_two_dirty(void)
+{
+    assert_int_equal(keel_cache_alloc(&frames, 0, &dirty2), KEEL_OK);
+    memset(keel_model_phys(dirty2.paddr, PAGE), 0xa5, PAGE);
+    assert_int_equal(keel_cache_free(&frames, dirty2.cptr, 0), KEEL_OK);
+    prep_dirty();
+}
+
+/* Both, whichever order they come in: a failed unmap of one must not block the other. */
+static keel_err_t op_alloc_two_dirty(void)
+{
+    keel_cache_stats_t st;
+    keel_cache_stats(&frames, &st);
+    while (st.dirty > 0) {
+        keel_cache_obj_t o;
+        keel_err_t err = keel_cache_alloc(&frames, 0, &o);
+        if (err != KEEL_OK) {
+            return err;
+        }
+        assert_true(o.cptr == dirty.cptr || o.cptr == dirty2.cptr);
+        assert_true(keel_model_phys_is_zero(o.paddr, PAGE));
+        keel_cache_stats(&frames, &st);
+    }
+    keel_model_cap_info info;
+    assert_int_equal(keel_model_cap(dirty.cptr, &info), 0);
+    assert_false(info.mapped); /* handed out unmapped, the new owner can map it anywhere */
+    assert_int_equal(keel_model_cap(dirty2.cptr, &info), 0);
+    assert_false(info.mapped);
+    return KEEL_OK;
+}
+
+static void dirty_frame_still_dirty(void)
+{
+    keel_cache_stats_t st;
+    keel_cache_stats(&frames, &st);
+    assert_true(st.dirty >= 1); /* not handed out unscrubbed */
+}
+
+static void a_failed_scrub_is_clean_and_retried(void **state)
+{
+    (void)state;
+    alloc_world_teardown(NULL);
+    fail_at_n_case_t c = {.name = "alloc of a dirty frame (scrub: map, unmap)",
+                          .boot = boot_frames,
+                          .prep = prep_dirty,
+                          .op = op_alloc_dirty,
+                          .check = check,
+                          .after_failure = dirty_frame_still_dirty};
+    assert_int_equal(fail_at_n(&c), 2);
+    c.name = "allocs of two dirty frames";
+    c.prep = prep_two_dirty;
+    c.op = op_alloc_two_dirty;
+    assert_int_equal(fail_at_n(&c), 4);
+    (void)setup(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -354,6 +444,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(page_tables_are_unmapped_and_zeroed, setup,
                                         alloc_world_teardown),
         cmocka_unit_test_setup_teardown(tcbs_are_suspended_and_unbound, setup,
+                                        alloc_world_teardown),
+        cmocka_unit_test_setup_teardown(a_failed_scrub_is_clean_and_retried, setup,
                                         alloc_world_teardown),
     };
     return cmocka_run_group_tests_name("alloc.cache_reset", tests, NULL, NULL);
