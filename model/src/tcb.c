@@ -87,15 +87,28 @@ static word_t sanitise(unsigned reg, word_t v)
     return v;
 }
 
-static seL4_Error decode_read_registers(struct invocation *inv, struct kerr *e)
+/* ReadRegisters and WriteRegisters begin alike: (flags, count) with count in 1..NUM_REGS
+ * (§11.1: a RangeError for WriteRegisters too, checked on the real kernel). */
+static seL4_Error decode_flags_and_count(struct invocation *inv, struct kerr *e, word_t *flags,
+                                         word_t *n)
 {
     if (inv->length < 2) {
         return kerr_set(e, seL4_TruncatedMessage);
     }
-    word_t flags = inv_arg(inv, 0);
-    word_t n = inv_arg(inv, 1);
-    if (n < 1 || n > NUM_REGS) {
+    *flags = inv_arg(inv, 0);
+    *n = inv_arg(inv, 1);
+    if (*n < 1 || *n > NUM_REGS) {
         return kerr_range(e, 1, NUM_REGS);
+    }
+    return seL4_NoError;
+}
+
+static seL4_Error decode_read_registers(struct invocation *inv, struct kerr *e)
+{
+    word_t flags, n;
+    seL4_Error err = decode_flags_and_count(inv, e, &flags, &n);
+    if (err != seL4_NoError) {
+        return err;
     }
     struct tcb *t = tcb_of(inv->cap);
     if (t == inv->thread) {
@@ -113,13 +126,10 @@ static seL4_Error decode_read_registers(struct invocation *inv, struct kerr *e)
 
 static seL4_Error decode_write_registers(struct invocation *inv, struct kerr *e)
 {
-    if (inv->length < 2) {
-        return kerr_set(e, seL4_TruncatedMessage);
-    }
-    word_t flags = inv_arg(inv, 0);
-    word_t n = inv_arg(inv, 1);
-    if (n < 1 || n > NUM_REGS) {
-        return kerr_range(e, 1, NUM_REGS); /* §11.1, checked on the real kernel */
+    word_t flags, n;
+    seL4_Error err = decode_flags_and_count(inv, e, &flags, &n);
+    if (err != seL4_NoError) {
+        return err;
     }
     if (inv->length - 2 < n) {
         return kerr_set(e, seL4_TruncatedMessage);
