@@ -272,16 +272,22 @@ static void perform_ipc_buffer(struct invocation *inv, word_t vaddr, struct cap 
     }
 }
 
+/* SetSpace and Configure name the spaces alike: MR0 the fault endpoint, extra caps 0 and 1. */
+static struct space_args space_args_of(const struct invocation *inv)
+{
+    return (struct space_args){.fault_ep = inv_arg(inv, 0),
+                               .cspace = inv->extra_cap[0],
+                               .vspace = inv->extra_cap[1],
+                               .cspace_slot = inv->extra_slot[0],
+                               .vspace_slot = inv->extra_slot[1]};
+}
+
 static seL4_Error decode_set_space(struct invocation *inv, struct kerr *e)
 {
     if (inv->length < 3 || inv->num_extra < 2) {
         return kerr_set(e, seL4_TruncatedMessage);
     }
-    struct space_args a = {.fault_ep = inv_arg(inv, 0),
-                           .cspace = inv->extra_cap[0],
-                           .vspace = inv->extra_cap[1],
-                           .cspace_slot = inv->extra_slot[0],
-                           .vspace_slot = inv->extra_slot[1]};
+    struct space_args a = space_args_of(inv);
     seL4_Error err = decode_space(inv, &a, inv_arg(inv, 1), inv_arg(inv, 2), e);
     if (err != seL4_NoError) {
         return err;
@@ -295,11 +301,7 @@ static seL4_Error decode_configure(struct invocation *inv, struct kerr *e)
     if (inv->length < 4 || inv->num_extra < 3) {
         return kerr_set(e, seL4_TruncatedMessage);
     }
-    struct space_args a = {.fault_ep = inv_arg(inv, 0),
-                           .cspace = inv->extra_cap[0],
-                           .vspace = inv->extra_cap[1],
-                           .cspace_slot = inv->extra_slot[0],
-                           .vspace_slot = inv->extra_slot[1]};
+    struct space_args a = space_args_of(inv);
     word_t buffer = inv_arg(inv, 3);
     struct cap frame = inv->extra_cap[2];
     if (buffer != 0) {
