@@ -225,3 +225,12 @@ static inline seL4_CPtr conf_untyped_at(const seL4_BootInfo *bi, seL4_Word paddr
     fail_msg("no boot untyped at %#lx", paddr);
     return 0;
 }
+
+/* The teardown of every conformance test: the model's invariants hold, then the world goes. */
+static inline int conf_teardown(void **state)
+{
+    (void)state;
+    MODEL_CHECK();
+    keel_model_shutdown();
+    return 0;
+}

@@ -37,14 +37,6 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    (void)state;
-    MODEL_CHECK();
-    keel_model_shutdown();
-    return 0;
-}
-
 /* ---- §6.4, row by row ------------------------------------------------------------------------ */
 
 static void row1(void)
@@ -373,26 +365,26 @@ static void boot_caps_are_roots(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(vector_row1, setup, teardown),
-        cmocka_unit_test_setup_teardown(vector_row2, setup, teardown),
-        cmocka_unit_test_setup_teardown(vector_row3, setup, teardown),
-        cmocka_unit_test_setup_teardown(vector_row4, setup, teardown),
-        cmocka_unit_test_setup_teardown(vector_row5, setup, teardown),
-        cmocka_unit_test_setup_teardown(vector_row6, setup, teardown),
-        cmocka_unit_test_setup_teardown(vector_row7, setup, teardown),
-        cmocka_unit_test_setup_teardown(vector_row8, setup, teardown),
-        cmocka_unit_test_setup_teardown(vector_row9, setup, teardown),
-        cmocka_unit_test_setup_teardown(vector_row10, setup, teardown),
-        cmocka_unit_test_setup_teardown(vector_row11, setup, teardown),
-        cmocka_unit_test_setup_teardown(vector_row12, setup, teardown),
-        cmocka_unit_test_setup_teardown(vector_row13, setup, teardown),
-        cmocka_unit_test_setup_teardown(copies_of_badged_caps, setup, teardown),
+        cmocka_unit_test_setup_teardown(vector_row1, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(vector_row2, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(vector_row3, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(vector_row4, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(vector_row5, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(vector_row6, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(vector_row7, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(vector_row8, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(vector_row9, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(vector_row10, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(vector_row11, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(vector_row12, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(vector_row13, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(copies_of_badged_caps, setup, conf_teardown),
         cmocka_unit_test_setup_teardown(deleting_a_badged_original_keeps_badges_apart, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(descendants_in_pre_order, setup, teardown),
-        cmocka_unit_test_setup_teardown(deleting_a_root_orphans_its_children, setup, teardown),
-        cmocka_unit_test_setup_teardown(untyped_child_deleted, setup, teardown),
-        cmocka_unit_test_setup_teardown(boot_caps_are_roots, setup, teardown),
+                                        conf_teardown),
+        cmocka_unit_test_setup_teardown(descendants_in_pre_order, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(deleting_a_root_orphans_its_children, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(untyped_child_deleted, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(boot_caps_are_roots, setup, conf_teardown),
     };
     return cmocka_run_group_tests_name("model.cdt", tests, NULL, NULL);
 }

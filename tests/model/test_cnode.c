@@ -25,14 +25,6 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    (void)state;
-    MODEL_CHECK();
-    keel_model_shutdown();
-    return 0;
-}
-
 static const seL4_Word cnode_labels[] = {CNodeRevoke, CNodeDelete, CNodeCancelBadgedSends,
                                          CNodeCopy,   CNodeMint,   CNodeMove,
                                          CNodeMutate, CNodeRotate, CNodeSaveCaller};
@@ -642,27 +634,27 @@ static void save_caller(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(c1_label_outside_cnode_range, setup, teardown),
-        cmocka_unit_test_setup_teardown(c2_length_below_two, setup, teardown),
-        cmocka_unit_test_setup_teardown(c3_destination_lookup, setup, teardown),
-        cmocka_unit_test_setup_teardown(copy_family_truncated, setup, teardown),
-        cmocka_unit_test_setup_teardown(copy_family_destination_not_empty, setup, teardown),
-        cmocka_unit_test_setup_teardown(copy_family_source_lookup, setup, teardown),
-        cmocka_unit_test_setup_teardown(copy_family_source_empty, setup, teardown),
-        cmocka_unit_test_setup_teardown(copy_family_operation_length, setup, teardown),
-        cmocka_unit_test_setup_teardown(copy_family_empty_result, setup, teardown),
-        cmocka_unit_test_setup_teardown(copy_and_mint_effects, setup, teardown),
-        cmocka_unit_test_setup_teardown(move_and_mutate_effects, setup, teardown),
-        cmocka_unit_test_setup_teardown(copy_of_untyped_sets_source_full, setup, teardown),
-        cmocka_unit_test_setup_teardown(rotate_truncated, setup, teardown),
-        cmocka_unit_test_setup_teardown(rotate_lookups, setup, teardown),
-        cmocka_unit_test_setup_teardown(rotate_slot_checks, setup, teardown),
-        cmocka_unit_test_setup_teardown(rotate_cap_data, setup, teardown),
-        cmocka_unit_test_setup_teardown(rotate_three_slots, setup, teardown),
-        cmocka_unit_test_setup_teardown(rotate_swap, setup, teardown),
-        cmocka_unit_test_setup_teardown(delete_and_revoke_trivial_cases, setup, teardown),
-        cmocka_unit_test_setup_teardown(cancel_badged_sends_needs_all_rights, setup, teardown),
-        cmocka_unit_test_setup_teardown(save_caller, setup, teardown),
+        cmocka_unit_test_setup_teardown(c1_label_outside_cnode_range, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(c2_length_below_two, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(c3_destination_lookup, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(copy_family_truncated, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(copy_family_destination_not_empty, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(copy_family_source_lookup, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(copy_family_source_empty, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(copy_family_operation_length, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(copy_family_empty_result, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(copy_and_mint_effects, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(move_and_mutate_effects, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(copy_of_untyped_sets_source_full, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(rotate_truncated, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(rotate_lookups, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(rotate_slot_checks, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(rotate_cap_data, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(rotate_three_slots, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(rotate_swap, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(delete_and_revoke_trivial_cases, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(cancel_badged_sends_needs_all_rights, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(save_caller, setup, conf_teardown),
     };
     return cmocka_run_group_tests_name("model.cnode", tests, NULL, NULL);
 }

@@ -22,14 +22,6 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    (void)state;
-    MODEL_CHECK();
-    keel_model_shutdown();
-    return 0;
-}
-
 static void root_cnode_guard(void **state)
 {
     (void)state;
@@ -294,11 +286,11 @@ static void full_depth_cptrs_through_two_levels(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(root_cnode_guard, setup, teardown),
-        cmocka_unit_test_setup_teardown(remaining_bits_are_a_depth_mismatch, setup, teardown),
-        cmocka_unit_test_setup_teardown(two_level_cnode_operations, setup, teardown),
-        cmocka_unit_test_setup_teardown(guard_and_radix_beyond_64, setup, teardown),
-        cmocka_unit_test_setup_teardown(full_depth_cptrs_through_two_levels, setup, teardown),
+        cmocka_unit_test_setup_teardown(root_cnode_guard, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(remaining_bits_are_a_depth_mismatch, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(two_level_cnode_operations, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(guard_and_radix_beyond_64, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(full_depth_cptrs_through_two_levels, setup, conf_teardown),
     };
     return cmocka_run_group_tests_name("model.cspace", tests, NULL, NULL);
 }

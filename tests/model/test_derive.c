@@ -17,14 +17,6 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    (void)state;
-    MODEL_CHECK();
-    keel_model_shutdown();
-    return 0;
-}
-
 static seL4_CapRights_t rights(seL4_Word bits)
 {
     seL4_CapRights_t r = {{bits}};
@@ -306,16 +298,17 @@ static void cnode_guards(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(untyped_with_children_cannot_be_copied, setup, teardown),
-        cmocka_unit_test_setup_teardown(frame_copies_are_unmapped, setup, teardown),
+        cmocka_unit_test_setup_teardown(untyped_with_children_cannot_be_copied, setup,
+                                        conf_teardown),
+        cmocka_unit_test_setup_teardown(frame_copies_are_unmapped, setup, conf_teardown),
         cmocka_unit_test_setup_teardown(unmapped_paging_structures_cannot_be_copied, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(caps_that_derive_to_nothing, setup, teardown),
-        cmocka_unit_test_setup_teardown(everything_else_copies_as_is, setup, teardown),
-        cmocka_unit_test_setup_teardown(endpoint_and_notification_rights, setup, teardown),
-        cmocka_unit_test_setup_teardown(frame_vm_rights, setup, teardown),
-        cmocka_unit_test_setup_teardown(badges, setup, teardown),
-        cmocka_unit_test_setup_teardown(cnode_guards, setup, teardown),
+                                        conf_teardown),
+        cmocka_unit_test_setup_teardown(caps_that_derive_to_nothing, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(everything_else_copies_as_is, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(endpoint_and_notification_rights, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(frame_vm_rights, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(badges, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(cnode_guards, setup, conf_teardown),
     };
     return cmocka_run_group_tests_name("model.derive", tests, NULL, NULL);
 }

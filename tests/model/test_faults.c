@@ -21,14 +21,6 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    (void)state;
-    MODEL_CHECK();
-    keel_model_shutdown();
-    return 0;
-}
-
 static keel_model_counters counters(void)
 {
     keel_model_counters c;
@@ -254,15 +246,17 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(invoked_cptr_lookup_failure_is_a_cap_fault, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(nbsend_drops_lookup_failures, setup, teardown),
-        cmocka_unit_test_setup_teardown(empty_invoked_slot_is_an_error, setup, teardown),
-        cmocka_unit_test_setup_teardown(extra_cap_lookup_failure_is_a_cap_fault, setup, teardown),
-        cmocka_unit_test_setup_teardown(empty_extra_cap_reaches_the_type_checks, setup, teardown),
-        cmocka_unit_test_setup_teardown(send_performs_the_invocation, setup, teardown),
-        cmocka_unit_test_setup_teardown(error_reply_layout, setup, teardown),
+                                        conf_teardown),
+        cmocka_unit_test_setup_teardown(nbsend_drops_lookup_failures, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(empty_invoked_slot_is_an_error, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(extra_cap_lookup_failure_is_a_cap_fault, setup,
+                                        conf_teardown),
+        cmocka_unit_test_setup_teardown(empty_extra_cap_reaches_the_type_checks, setup,
+                                        conf_teardown),
+        cmocka_unit_test_setup_teardown(send_performs_the_invocation, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(error_reply_layout, setup, conf_teardown),
         cmocka_unit_test_setup_teardown(message_words_beyond_four_come_from_the_buffer, setup,
-                                        teardown),
+                                        conf_teardown),
     };
     return cmocka_run_group_tests_name("model.faults", tests, NULL, NULL);
 }

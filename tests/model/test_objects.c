@@ -19,14 +19,6 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    (void)state;
-    MODEL_CHECK();
-    keel_model_shutdown();
-    return 0;
-}
-
 static size_t objects(seL4_Word type)
 {
     return keel_model_object_count(type);
@@ -286,16 +278,19 @@ static void deleting_inside_a_cnode(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(final_and_non_final_deletes, setup, teardown),
-        cmocka_unit_test_setup_teardown(delete_and_revoke_keep_watermarks, setup, teardown),
-        cmocka_unit_test_setup_teardown(revoke_deletes_descendants_newest_first, setup, teardown),
-        cmocka_unit_test_setup_teardown(revoke_of_a_non_original_is_a_no_op, setup, teardown),
+        cmocka_unit_test_setup_teardown(final_and_non_final_deletes, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(delete_and_revoke_keep_watermarks, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(revoke_deletes_descendants_newest_first, setup,
+                                        conf_teardown),
+        cmocka_unit_test_setup_teardown(revoke_of_a_non_original_is_a_no_op, setup, conf_teardown),
         cmocka_unit_test_setup_teardown(revoke_takes_untyped_copies_and_their_objects, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(nested_cnodes_are_destroyed_recursively, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_cnode_holding_a_final_cap, setup, teardown),
-        cmocka_unit_test_setup_teardown(unreachable_cycles_are_cleaned_by_revoke, setup, teardown),
-        cmocka_unit_test_setup_teardown(deleting_inside_a_cnode, setup, teardown),
+                                        conf_teardown),
+        cmocka_unit_test_setup_teardown(nested_cnodes_are_destroyed_recursively, setup,
+                                        conf_teardown),
+        cmocka_unit_test_setup_teardown(a_cnode_holding_a_final_cap, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(unreachable_cycles_are_cleaned_by_revoke, setup,
+                                        conf_teardown),
+        cmocka_unit_test_setup_teardown(deleting_inside_a_cnode, setup, conf_teardown),
     };
     return cmocka_run_group_tests_name("model.objects", tests, NULL, NULL);
 }

@@ -30,14 +30,6 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    (void)state;
-    MODEL_CHECK();
-    keel_model_shutdown();
-    return 0;
-}
-
 /* A retype as a hand-made message, so that label, length and extra caps can be wrong too. */
 struct rcall {
     seL4_CPtr ut;
@@ -743,22 +735,22 @@ static void order_of_all_pairs(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(row1_label_not_retype, setup, teardown),
-        cmocka_unit_test_setup_teardown(row2_truncated, setup, teardown),
-        cmocka_unit_test_setup_teardown(row3_invalid_type, setup, teardown),
-        cmocka_unit_test_setup_teardown(row4_size_range, setup, teardown),
-        cmocka_unit_test_setup_teardown(row5_cnode_radix_zero, setup, teardown),
-        cmocka_unit_test_setup_teardown(row6_untyped_too_small, setup, teardown),
-        cmocka_unit_test_setup_teardown(row8_destination_lookup, setup, teardown),
-        cmocka_unit_test_setup_teardown(row9_destination_not_a_cnode, setup, teardown),
-        cmocka_unit_test_setup_teardown(row10_offset_range, setup, teardown),
-        cmocka_unit_test_setup_teardown(row11_count_range, setup, teardown),
-        cmocka_unit_test_setup_teardown(row12_window_fits, setup, teardown),
-        cmocka_unit_test_setup_teardown(row13_slots_not_empty, setup, teardown),
-        cmocka_unit_test_setup_teardown(row14_reset_decision, setup, teardown),
-        cmocka_unit_test_setup_teardown(row15_not_enough_memory, setup, teardown),
-        cmocka_unit_test_setup_teardown(row16_device_restriction, setup, teardown),
-        cmocka_unit_test_setup_teardown(order_of_all_pairs, setup, teardown),
+        cmocka_unit_test_setup_teardown(row1_label_not_retype, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(row2_truncated, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(row3_invalid_type, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(row4_size_range, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(row5_cnode_radix_zero, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(row6_untyped_too_small, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(row8_destination_lookup, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(row9_destination_not_a_cnode, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(row10_offset_range, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(row11_count_range, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(row12_window_fits, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(row13_slots_not_empty, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(row14_reset_decision, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(row15_not_enough_memory, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(row16_device_restriction, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(order_of_all_pairs, setup, conf_teardown),
     };
     return cmocka_run_group_tests_name("model.retype", tests, NULL, NULL);
 }

@@ -30,14 +30,6 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    (void)state;
-    MODEL_CHECK();
-    keel_model_shutdown();
-    return 0;
-}
-
 static seL4_CPtr slot(seL4_Word n)
 {
     return e + n;
@@ -258,21 +250,21 @@ static void step15_device_untyped(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(step1_three_endpoints, setup, teardown),
-        cmocka_unit_test_setup_teardown(step2_tcb_aligned, setup, teardown),
-        cmocka_unit_test_setup_teardown(step3_not_enough_memory, setup, teardown),
-        cmocka_unit_test_setup_teardown(step4_revoke_then_reset, setup, teardown),
-        cmocka_unit_test_setup_teardown(step5_zero_objects, setup, teardown),
-        cmocka_unit_test_setup_teardown(step6_offset_past_the_end, setup, teardown),
-        cmocka_unit_test_setup_teardown(step7_window_past_the_end, setup, teardown),
-        cmocka_unit_test_setup_teardown(step8_untyped_too_small, setup, teardown),
-        cmocka_unit_test_setup_teardown(step9_cnode_too_big, setup, teardown),
-        cmocka_unit_test_setup_teardown(step10_invalid_type, setup, teardown),
-        cmocka_unit_test_setup_teardown(step11_size_bits_64, setup, teardown),
-        cmocka_unit_test_setup_teardown(step12_occupied_slot, setup, teardown),
-        cmocka_unit_test_setup_teardown(step13_root_names_an_empty_slot, setup, teardown),
-        cmocka_unit_test_setup_teardown(step14_depth_12_guard_mismatch, setup, teardown),
-        cmocka_unit_test_setup_teardown(step15_device_untyped, setup, teardown),
+        cmocka_unit_test_setup_teardown(step1_three_endpoints, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(step2_tcb_aligned, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(step3_not_enough_memory, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(step4_revoke_then_reset, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(step5_zero_objects, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(step6_offset_past_the_end, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(step7_window_past_the_end, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(step8_untyped_too_small, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(step9_cnode_too_big, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(step10_invalid_type, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(step11_size_bits_64, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(step12_occupied_slot, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(step13_root_names_an_empty_slot, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(step14_depth_12_guard_mismatch, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(step15_device_untyped, setup, conf_teardown),
     };
     return cmocka_run_group_tests_name("model.retype_examples", tests, NULL, NULL);
 }

@@ -25,14 +25,6 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    (void)state;
-    MODEL_CHECK();
-    keel_model_shutdown();
-    return 0;
-}
-
 static void fill(uint64_t paddr, size_t len, uint8_t v)
 {
     uint8_t *p = keel_model_phys(paddr, len);
@@ -320,16 +312,17 @@ static void ram_alignment_is_physical(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(reset_zeroes_what_was_written, setup, teardown),
-        cmocka_unit_test_setup_teardown(reset_zeroes_used_part_rounded_to_256, setup, teardown),
-        cmocka_unit_test_setup_teardown(small_untyped_is_zeroed_whole, setup, teardown),
-        cmocka_unit_test_setup_teardown(device_memory_is_never_zeroed, setup, teardown),
-        cmocka_unit_test_setup_teardown(boot_untyped_first_retype_zeroes_all, setup, teardown),
-        cmocka_unit_test_setup_teardown(new_objects_are_zero_without_reset, setup, teardown),
-        cmocka_unit_test_setup_teardown(objects_aligned_to_their_size, setup, teardown),
-        cmocka_unit_test_setup_teardown(batches_are_contiguous, setup, teardown),
-        cmocka_unit_test_setup_teardown(alignment_uses_the_internal_address, setup, teardown),
-        cmocka_unit_test_setup_teardown(ram_alignment_is_physical, setup, teardown),
+        cmocka_unit_test_setup_teardown(reset_zeroes_what_was_written, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(reset_zeroes_used_part_rounded_to_256, setup,
+                                        conf_teardown),
+        cmocka_unit_test_setup_teardown(small_untyped_is_zeroed_whole, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(device_memory_is_never_zeroed, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(boot_untyped_first_retype_zeroes_all, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(new_objects_are_zero_without_reset, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(objects_aligned_to_their_size, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(batches_are_contiguous, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(alignment_uses_the_internal_address, setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(ram_alignment_is_physical, setup, conf_teardown),
     };
     return cmocka_run_group_tests_name("model.untyped_memory", tests, NULL, NULL);
 }

@@ -7,8 +7,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "thread_test.h"
 
@@ -525,34 +523,19 @@ static void ipc_buffer_at_its_vaddr(void **state)
 /* Mapping a root-VSpace frame where the host already has something aborts loudly. */
 static int host_global = 1;
 
+static void map_over_a_host_global(void)
+{
+    tt_boot();
+    seL4_Word va = (seL4_Word)(uintptr_t)&host_global & ~(PAGE - 1);
+    tt_map_tables(va, PAGE);
+    (void)map_page(tt_new(seL4_X86_4K, 0), seL4_CapInitThreadVSpace, va);
+}
+
 static void host_address_in_use_aborts(void **state)
 {
     (void)state;
-    int fds[2];
-    assert_int_equal(pipe(fds), 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        dup2(fds[1], 2);
-        close(fds[0]);
-        tt_boot();
-        seL4_Word va = (seL4_Word)(uintptr_t)&host_global & ~(PAGE - 1);
-        tt_map_tables(va, PAGE);
-        (void)map_page(tt_new(seL4_X86_4K, 0), seL4_CapInitThreadVSpace, va);
-        _exit(0);
-    }
-    close(fds[1]);
     char out[2048];
-    size_t n = 0;
-    ssize_t r;
-    while ((r = read(fds[0], out + n, sizeof(out) - 1 - n)) > 0) {
-        n += (size_t)r;
-    }
-    out[n] = '\0';
-    close(fds[0]);
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFSIGNALED(status));
+    assert_int_not_equal(tt_run_dying(map_over_a_host_global, out, sizeof(out)), 0);
     assert_non_null(strstr(out, "already uses that address"));
     assert_int_equal(host_global, 1);
 }

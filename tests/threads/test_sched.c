@@ -6,8 +6,7 @@
  */
 #include <sched.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include <signal.h>
 
 #include "thread_test.h"
 
@@ -350,37 +349,21 @@ static void returning_stops_the_thread(void **state)
 }
 
 /* A deadlock is reported with every thread and its state, and the program aborts. */
+static void deadlock(void)
+{
+    tt_boot();
+    ep = tt_new(seL4_EndpointObject, 0);
+    seL4_CPtr t = tt_thread("stuck", recv_and_log, 1, 10);
+    (void)t;
+    seL4_Word badge;
+    seL4_Recv(ep, &badge); /* both now wait on ep: nobody can run */
+}
+
 static void deadlock_is_reported_loudly(void **state)
 {
     (void)state;
-    int fds[2];
-    assert_int_equal(pipe(fds), 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        dup2(fds[1], 2);
-        close(fds[0]);
-        tt_boot();
-        ep = tt_new(seL4_EndpointObject, 0);
-        seL4_CPtr t = tt_thread("stuck", recv_and_log, 1, 10);
-        (void)t;
-        seL4_Word badge;
-        seL4_Recv(ep, &badge); /* both now wait on ep: nobody can run */
-        _exit(0);
-    }
-    close(fds[1]);
     char out[4096];
-    size_t n = 0;
-    ssize_t r;
-    while ((r = read(fds[0], out + n, sizeof(out) - 1 - n)) > 0) {
-        n += (size_t)r;
-    }
-    out[n] = '\0';
-    close(fds[0]);
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFSIGNALED(status));
-    assert_int_equal(WTERMSIG(status), SIGABRT);
+    assert_int_equal(tt_run_dying(deadlock, out, sizeof(out)), SIGABRT);
     assert_non_null(strstr(out, "deadlock"));
     assert_non_null(strstr(out, "'rootserver'"));
     assert_non_null(strstr(out, "'stuck'"));

@@ -3,6 +3,8 @@
 
 #include <stdarg.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 seL4_BootInfo *tt_bi;
 int tt_failures;
@@ -182,4 +184,34 @@ void tt_map_tables(seL4_Word va, seL4_Word bytes)
         seL4_Error err = seL4_X86_PageTable_Map(pt, seL4_CapInitThreadVSpace, a, 0);
         assert_true(err == seL4_NoError || err == seL4_DeleteFirst);
     }
+}
+
+int tt_run_dying(void (*fn)(void), char *out, size_t size)
+{
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(fds[1], 2);
+        close(fds[0]);
+        fn();
+        _exit(0);
+    }
+    close(fds[1]);
+    size_t n = 0;
+    char spill[256]; /* output beyond `size` is drained, so the child never blocks on it */
+    for (;;) {
+        bool room = n + 1 < size;
+        ssize_t r = read(fds[0], room ? out + n : spill, room ? size - 1 - n : sizeof(spill));
+        if (r <= 0) {
+            break;
+        }
+        n += room ? (size_t)r : 0;
+    }
+    out[n] = '\0';
+    close(fds[0]);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 }

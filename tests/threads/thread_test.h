@@ -75,3 +75,10 @@ void tt_fail(const char *file, int line, const char *what);
 
 /* Map a host-visible range of the root VSpace: page tables for [va, va + bytes). */
 void tt_map_tables(seL4_Word va, seL4_Word bytes);
+
+/*
+ * Run fn in a forked child (a fresh process, so it may boot its own world and die) with its
+ * standard error captured in out (NUL-terminated). Returns the signal that ended the child,
+ * or 0 if fn returned.
+ */
+int tt_run_dying(void (*fn)(void), char *out, size_t size);
