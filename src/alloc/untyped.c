@@ -463,7 +463,7 @@ keel_err_t keel_ut_free(keel_ut_t *ut, const keel_ut_block_t *block, unsigned fl
 
 keel_err_t keel_ut_find(const keel_ut_t *ut, uint64_t paddr, keel_ut_block_t *out, int *state)
 {
-    keel_ut_node_t *n = root_covering(ut, paddr, seL4_MinUntypedBits);
+    keel_ut_node_t *n = root_covering(ut, paddr, 0); /* any byte of a root */
     if (n == NULL) {
         return KEEL_ENOENT;
     }

@@ -40,7 +40,7 @@ struct ref {
 
 static struct ref ref;
 static struct {
-    size_t allocs, enomem, at_ok, at_busy, frees;
+    size_t allocs, enomem, at_ok, at_busy, frees, finds;
 } seen;
 static seL4_BootInfo *bi;
 static keel_cslot_t cs;
@@ -249,6 +249,34 @@ static void step_free(uint64_t *rng)
     seen.frees++;
 }
 
+/* Any byte of a boot untyped, the last ones included, is found in the block that covers it. */
+static void step_find(uint64_t *rng)
+{
+    seL4_Word count = bi->untyped.end - bi->untyped.start;
+    const seL4_UntypedDesc *d = &bi->untypedList[test_rng(rng) % count];
+    uint64_t size = 1ull << d->sizeBits;
+    uint64_t off = test_rng(rng) % 2 ? test_rng(rng) % size : size - 1 - test_rng(rng) % 16;
+    uint64_t paddr = d->paddr + off;
+    keel_ut_block_t b;
+    int state = -1;
+    assert_int_equal(keel_ut_find(&ut, paddr, &b, &state), KEEL_OK);
+    assert_true(b.paddr <= paddr && paddr - b.paddr < (1ull << b.size_bits));
+    assert_int_equal(b.device, d->isDevice);
+    size_t i = 0;
+    while (i < ref.n && !(ref.live[i].start <= paddr && paddr < ref.live[i].end)) {
+        i++;
+    }
+    if (i < ref.n) { /* a live block: exactly it */
+        assert_int_equal(state, KEEL_UT_USED);
+        assert_int_equal(b.paddr, ref.live[i].start);
+        assert_int_equal(1ull << b.size_bits, ref.live[i].end - ref.live[i].start);
+    } else { /* free: and nothing live inside the free block */
+        assert_int_equal(state, KEEL_UT_FREE);
+        assert_false(overlaps_live(b.paddr, b.paddr + (1ull << b.size_bits)));
+    }
+    seen.finds++;
+}
+
 static void step_slots(uint64_t *rng)
 {
     if (ref.nruns > 0 && (ref.nruns == MAX_RUNS || test_rng(rng) % 2)) {
@@ -297,6 +325,8 @@ static void run(uint64_t seed, size_t steps)
             step_alloc_at(&rng);
         } else if (op < 85) {
             step_free(&rng);
+        } else if (op < 90) {
+            step_find(&rng);
         } else if (op < 99) {
             step_slots(&rng);
         } else {
@@ -311,12 +341,13 @@ static void run(uint64_t seed, size_t steps)
     ALLOC_CHECK(&ut, &cs);
     keel_ut_stats_t st;
     keel_ut_stats(&ut, &st);
-    print_message("seed %#llx: %zu steps: %zu allocs, %zu refused (no free block anywhere), "
-                  "%zu alloc-at, %zu alloc-at busy, %zu frees; %llu nodes, %zu CNodes grown, "
-                  "%llu kernel calls\n",
-                  (unsigned long long)seed, steps, seen.allocs, seen.enomem, seen.at_ok,
-                  seen.at_busy, seen.frees, (unsigned long long)st.nodes, ref.ncnodes,
-                  (unsigned long long)(st.kernel_calls + cs.kstat.calls));
+    print_message(
+        "seed %#llx: %zu steps: %zu allocs, %zu refused (no free block anywhere), "
+        "%zu alloc-at, %zu alloc-at busy, %zu frees, %zu finds; %llu nodes, %zu CNodes grown, "
+        "%llu kernel calls\n",
+        (unsigned long long)seed, steps, seen.allocs, seen.enomem, seen.at_ok, seen.at_busy,
+        seen.frees, seen.finds, (unsigned long long)st.nodes, ref.ncnodes,
+        (unsigned long long)(st.kernel_calls + cs.kstat.calls));
     /* The sequence must have reached the interesting cases, or it proves little. */
     assert_true(seen.enomem > 0 && seen.at_busy > 0 && seen.at_ok > 0 && ref.ncnodes > 0);
     keel_model_shutdown();
