@@ -32,7 +32,9 @@
  * caller's storage. A tree with U used blocks and no free subtrees holds at most
  * 1 + 2·U·D nodes (D = root size bits - block size bits): every split node lies on the path
  * from its root to a used block. Free subtrees hold nodes until collapsed; keel_ut_compact()
- * gives all of them back. Slots: one per non-root node (from keel_cslot).
+ * gives all of them back, and an allocation short of nodes or slots compacts and tries again,
+ * so what an allocation can count on is the bound for the used blocks alone. Slots: one per
+ * non-root node (from keel_cslot).
  */
 #pragma once
 
@@ -142,7 +144,10 @@ keel_err_t keel_ut_free(keel_ut_t *ut, const keel_ut_block_t *block, unsigned fl
  */
 keel_err_t keel_ut_find(const keel_ut_t *ut, uint64_t paddr, keel_ut_block_t *out, int *state);
 
-/* Collapse every entirely free subtree (one Revoke each); returns the number collapsed. */
+/*
+ * Collapse every entirely free subtree (one Revoke each); returns the number collapsed. A
+ * subtree whose revoke fails stays as it was: free, usable, collapsed by a later call.
+ */
 size_t keel_ut_compact(keel_ut_t *ut);
 
 void keel_ut_add_reclaimer(keel_ut_t *ut, keel_ut_reclaimer_t *r);

@@ -359,6 +359,10 @@ static keel_err_t alloc(keel_ut_t *ut, bool at, uint64_t paddr, unsigned order, 
     struct plan p;
     struct pairs held = {.n = 0, .used = 0};
     keel_err_t err = plan_and_reserve(ut, at, paddr, order, device, &p, &held);
+    if ((err == KEEL_ENOMETA || err == KEEL_ENOSLOT) && keel_ut_compact(ut) > 0) {
+        /* Free subtrees hold node pairs and slots: give them back and try again. */
+        err = plan_and_reserve(ut, at, paddr, order, device, &p, &held);
+    }
     if (err != KEEL_OK) {
         return err;
     }

@@ -317,6 +317,62 @@ static void fail_at_n_growth(void **state)
     alloc_world_boot(NULL);
 }
 
+/* Fail every kernel call of the explicit two-level conversion, and of a later growth. */
+
+static void boot_and_fill_the_first_leaf(void)
+{
+    boot_and_fill_the_boot_region();
+    keel_cslot_stats_t st;
+    do {
+        assert_int_equal(keel_cslot_alloc(&aw.cs, &grown), KEEL_OK);
+        keel_cslot_stats(&aw.cs, &st);
+    } while (st.slots_free > 0);
+    assert_int_equal(st.leaves, 1);
+}
+
+static keel_err_t op_two_level(void)
+{
+    return keel_cslot_two_level(&aw.cs);
+}
+
+static void still_one_level(void)
+{
+    keel_cslot_stats_t st;
+    keel_cslot_stats(&aw.cs, &st);
+    assert_false(st.two_level);
+}
+
+static void one_leaf(void)
+{
+    keel_cslot_stats_t st;
+    keel_cslot_stats(&aw.cs, &st);
+    assert_int_equal(st.leaves, 1);
+}
+
+static void boot_default(void)
+{
+    alloc_world_boot(NULL);
+}
+
+static void fail_at_n_conversion_and_later_growth(void **state)
+{
+    (void)state;
+    fail_at_n_case_t conversion = {.name = "two_level",
+                                   .boot = boot_default,
+                                   .op = op_two_level,
+                                   .check = check,
+                                   .after_failure = still_one_level};
+    assert_int_equal(fail_at_n(&conversion), 3);
+    fail_at_n_case_t second = {.name = "second growth",
+                               .boot = boot_and_fill_the_first_leaf,
+                               .op = op_grow,
+                               .check = check,
+                               .after_failure = one_leaf,
+                               .compact = true};
+    assert_true(fail_at_n(&second) >= 1); /* a leaf retype, and splits if no block is free */
+    alloc_world_boot(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -335,6 +391,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(check_catches_a_cap_in_a_free_slot, alloc_world_setup,
                                         alloc_world_teardown),
         cmocka_unit_test_setup_teardown(fail_at_n_growth, alloc_world_setup, alloc_world_teardown),
+        cmocka_unit_test_setup_teardown(fail_at_n_conversion_and_later_growth, alloc_world_setup,
+                                        alloc_world_teardown),
     };
     return cmocka_run_group_tests_name("alloc.cslot", tests, NULL, NULL);
 }

@@ -305,6 +305,42 @@ static void out_of_metadata_is_clean(void **state)
     ALLOC_CHECK(&aw.ut, &aw.cs);
 }
 
+/* Free subtrees keep their nodes; an allocation short of nodes collapses them and goes on. */
+static void short_of_metadata_collapses_free_subtrees(void **state)
+{
+    (void)state;
+    enum { MAX = 4096 };
+    static keel_ut_block_t held[MAX];
+    assert_int_equal(keel_ut_alloc(&aw.ut, 4, 0, &held[0]), KEEL_OK); /* the pool grows once */
+    test_storage_refuse();
+    size_t n = 1;
+    keel_err_t err;
+    while ((err = keel_ut_alloc(&aw.ut, 4, 0, &held[n])) == KEEL_OK) {
+        assert_true(++n < MAX);
+    }
+    assert_int_equal(err, KEEL_ENOMETA); /* every node pair in use */
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(keel_ut_free(&aw.ut, &held[i], 0), KEEL_OK);
+    }
+    keel_ut_stats_t st;
+    keel_ut_stats(&aw.ut, &st);
+    assert_true(st.nodes > 0); /* freed, not collapsed */
+    /* The largest RAM root is untouched: 16 bytes at its base need a split per level. */
+    const seL4_UntypedDesc *big = &aw.bi->untypedList[0];
+    for (seL4_Word i = 0; i < aw.bi->untyped.end - aw.bi->untyped.start; i++) {
+        const seL4_UntypedDesc *d = &aw.bi->untypedList[i];
+        if (!d->isDevice && (big->isDevice || d->sizeBits > big->sizeBits)) {
+            big = d;
+        }
+    }
+    keel_ut_block_t b;
+    assert_int_equal(keel_ut_alloc_at(&aw.ut, big->paddr, 4, &b), KEEL_OK);
+    keel_ut_stats(&aw.ut, &st);
+    assert_int_equal(st.nodes, 2u * (big->sizeBits - 4u)); /* only the new chain is left */
+    assert_int_equal(keel_ut_free(&aw.ut, &b, 0), KEEL_OK);
+    ALLOC_CHECK(&aw.ut, &aw.cs);
+}
+
 /* ---- Fail-at-N: every kernel call of an operation, failed in turn ---------------------------- */
 
 static keel_ut_block_t prepared, out;
@@ -358,6 +394,41 @@ static keel_err_t op_alloc_at_device(void)
     return keel_ut_alloc_at(&aw.ut, 0x7f8000000000ull + 0x123000, 12, &out);
 }
 
+static keel_err_t op_alloc_at_ram(void)
+{
+    return keel_ut_alloc_at(&aw.ut, 0x8000000 + 0x123400, 10, &out);
+}
+
+static keel_err_t op_compact(void)
+{
+    return keel_ut_compact(&aw.ut) == 1 ? KEEL_OK : KEEL_EKERNEL;
+}
+
+/* The boot region's slots all taken: the allocation's slot pairs grow the CSpace first. */
+static void prep_full_boot_region(void)
+{
+    keel_cslot_stats_t st;
+    keel_cslot_stats(&aw.cs, &st);
+    for (uint64_t i = st.slots_free; i > 0; i--) {
+        seL4_CPtr slot;
+        assert_int_equal(keel_cslot_alloc(&aw.cs, &slot), KEEL_OK);
+    }
+    remember_stats();
+}
+
+/*
+ * Growing the CSpace while reserving is kept when a later split fails: the new CNode belongs
+ * to the slot allocator and serves the next request. The block it took is the only change.
+ */
+static void grown_but_unchanged(void)
+{
+    keel_ut_stats_t now;
+    keel_ut_stats(&aw.ut, &now);
+    keel_cslot_stats_t st;
+    keel_cslot_stats(&aw.cs, &st);
+    assert_int_equal(now.used_blocks, before_op.used_blocks + st.leaves + (st.two_level ? 1 : 0));
+}
+
 static keel_err_t op_free(void)
 {
     return keel_ut_free(&aw.ut, &prepared, 0);
@@ -390,6 +461,8 @@ static void fail_at_n_every_operation(void **state)
         {{.name = "alloc (collapse)", .prep = prep_free_subtree, .op = op_alloc_collapse}, 1},
         {{.name = "alloc_at (device, 27 splits)", .prep = remember_stats, .op = op_alloc_at_device},
          27},
+        {{.name = "alloc_at (RAM, 17 splits)", .prep = remember_stats, .op = op_alloc_at_ram}, 17},
+        {{.name = "compact (one subtree)", .prep = prep_free_subtree, .op = op_compact}, 1},
         {{.name = "free (revoke)", .prep = prep_block_with_children, .op = op_free}, 1},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -399,6 +472,15 @@ static void fail_at_n_every_operation(void **state)
         c.after_failure = unchanged;
         assert_int_equal(fail_at_n(&c), cases[i].calls);
     }
+    fail_at_n_case_t growing = {.name = "alloc (the CSpace grows first)",
+                                .boot = boot_default,
+                                .prep = prep_full_boot_region,
+                                .op = op_alloc_small,
+                                .check = check,
+                                .after_failure = grown_but_unchanged,
+                                .changes_world = true,
+                                .compact = true};
+    assert_true(fail_at_n(&growing) > 7); /* the growth's calls, then the 7 splits */
     alloc_world_boot(NULL);
 }
 
@@ -425,6 +507,8 @@ int main(void)
                                         alloc_world_teardown),
         cmocka_unit_test_setup_teardown(out_of_metadata_is_clean, alloc_world_setup,
                                         alloc_world_teardown),
+        cmocka_unit_test_setup_teardown(short_of_metadata_collapses_free_subtrees,
+                                        alloc_world_setup, alloc_world_teardown),
         cmocka_unit_test_setup_teardown(fail_at_n_every_operation, alloc_world_setup,
                                         alloc_world_teardown),
     };

@@ -51,6 +51,12 @@ keel_storage_t test_storage_budget(size_t budget)
     return s;
 }
 
+void test_storage_refuse(void)
+{
+    budgeted = true;
+    budget_left = 0;
+}
+
 void test_storage_release(void)
 {
     while (num_regions > 0) {

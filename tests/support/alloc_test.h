@@ -25,6 +25,8 @@
 keel_storage_t test_storage(void);
 /* A storage whose hook refuses once `budget` bytes were given. */
 keel_storage_t test_storage_budget(size_t budget);
+/* From now on, every storage's hook refuses. */
+void test_storage_refuse(void);
 void test_storage_release(void);
 
 keel_kview_t test_kview(void);
