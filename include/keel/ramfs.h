@@ -14,8 +14,12 @@
  *             a message arrives, a flush, or a close; a message goes to the first waiting
  *             reader that is still there (a vanished one is skipped and the message kept).
  *
- * Limits: one writer at a time may be in the middle of a CONT series on a message file
- * (another gets EBUSY until it ends), one reader at a time in the middle of a message, and
+ * Limits: one writer at a time may be in the middle of a CONT series on a message file, and
+ * one reader at a time in the middle of a message; another gets EBUSY. A series that stalls
+ * is broken: the KEEL_RAMFS_PATIENCE-th request refused since its owner last moved it goes
+ * ahead instead (a partial message is dropped; a partly read one stays whole for the next
+ * reader), and the owner's next request of that kind gets ECANCELED. So a client that dies
+ * (or stops) in the middle of a series holds a queue up for a few refusals, not for good.
  * KEEL_RAMFS_WAITERS held readers per file (EAGAIN beyond). Any other request of the open
  * file in the middle of its CONT write abandons that message.
  */
@@ -29,6 +33,7 @@
 
 #define KEEL_RAMFS_NAME_MAX 32 /* including the NUL */
 #define KEEL_RAMFS_WAITERS  8
+#define KEEL_RAMFS_PATIENCE 4 /* EBUSY refusals a stalled CONT series is given */
 
 /* A file (caller storage; fields private). */
 typedef struct keel_ramfs_node {
@@ -43,6 +48,7 @@ typedef struct keel_ramfs_node {
     size_t partial;
     keel_sfile_t *reader; /* in the middle of reading the first message, at `cursor` */
     size_t cursor;
+    unsigned wstalls, rstalls; /* refusals since the writer's / reader's series last moved */
     keel_sfile_t *waiters[KEEL_RAMFS_WAITERS];
     size_t nwait;
 } keel_ramfs_node_t;
@@ -51,6 +57,7 @@ typedef struct keel_ramfs {
     keel_ramfs_node_t *nodes;
     size_t max_nodes;
     uint64_t messages, bytes_read, bytes_written;
+    uint64_t broken; /* stalled series broken */
 } keel_ramfs_t;
 
 /* An empty file system: node i gets bytes [i * node_bytes, (i + 1) * node_bytes) of pool. */

@@ -87,7 +87,9 @@ typedef struct keel_server_ops {
 
 /* An open file (caller storage; fields private except priv). */
 typedef struct keel_sfile {
-    void *priv; /* the handlers' own */
+    void *priv;              /* the handlers' own */
+    unsigned hstate;         /* the handlers' own per-open flags: 0 at open */
+    struct keel_server *srv; /* the server this file belongs to */
     uint32_t index;
     uint32_t gen;
     uint8_t state;
@@ -116,7 +118,8 @@ typedef struct keel_server_config {
     const keel_server_ops_t *ops;
     void *ctx;
     seL4_CPtr lock_ntfn;  /* notification for the server's lock (0: one worker only) */
-    unsigned max_strikes; /* malformed requests before an open file is cut off (0: never) */
+    unsigned max_strikes; /* malformed requests before an open file is cut off (0: never;
+                             at most 255) */
 } keel_server_config_t;
 
 typedef struct keel_server_stats {

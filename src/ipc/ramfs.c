@@ -10,13 +10,23 @@
  *
  * Taking a message is planned first and done after the bytes have been copied or delivered
  * (plan/finish), because delivering to a held reader can fail (the reader vanished) and the
- * message must then stay for the next one.
+ * message must then stay for the next one. Whenever the first message becomes free to take
+ * (written, or its reader done with it) and readers are held, it goes to them (wake).
+ *
+ * A series in progress (a CONT write, or a read in the middle of a message) blocks the others
+ * with EBUSY; the server cannot tell a slow client from a dead one, so a series is given
+ * KEEL_RAMFS_PATIENCE refusals without moving and then broken (stalled_*): its owner's sfile
+ * is marked (hstate) so that its next request of that kind fails with ECANCELED rather than
+ * being taken as the start of a new series.
  */
 #include <keel/ramfs.h>
 
 #include "ipc/ipc.h"
 
 #define HDR 8u
+
+#define BROKEN_WRITE 0x1u /* keel_sfile_t.hstate */
+#define BROKEN_READ  0x2u
 
 static keel_ramfs_node_t *node_of(const keel_sfile_t *f)
 {
@@ -151,6 +161,9 @@ static int64_t reg_write(keel_ramfs_t *fs, keel_ramfs_node_t *n, keel_sreq_t *r)
     if (r->offset > n->cap) {
         return -KEEL_IO_EFBIG;
     }
+    if (r->count == 0) {
+        return 0; /* no other result: the size stays */
+    }
     uint64_t k = n->cap - r->offset < r->count ? n->cap - r->offset : r->count;
     if (k == 0 && r->count != 0) {
         return -KEEL_IO_ENOSPC;
@@ -196,6 +209,7 @@ static plan_t plan(const keel_ramfs_node_t *n, const keel_sfile_t *f, uint64_t c
 static void finish(keel_ramfs_t *fs, keel_ramfs_node_t *n, keel_sfile_t *f, const plan_t *p)
 {
     fs->bytes_read += p->n;
+    n->rstalls = 0;
     if (!p->done) {
         n->cursor = (n->reader == f ? n->cursor : 0) + (size_t)p->n;
         n->reader = f;
@@ -242,6 +256,30 @@ static void abandon_partial(keel_ramfs_node_t *n, const keel_sfile_t *f)
     }
 }
 
+/* Another file's series is in the way: EBUSY, or break it if it has stalled long enough. */
+static bool stalled_write(keel_ramfs_t *fs, keel_ramfs_node_t *n)
+{
+    if (++n->wstalls < KEEL_RAMFS_PATIENCE) {
+        return false;
+    }
+    n->writer->hstate |= BROKEN_WRITE;
+    abandon_partial(n, n->writer);
+    fs->broken++;
+    return true;
+}
+
+static bool stalled_read(keel_ramfs_t *fs, keel_ramfs_node_t *n)
+{
+    if (++n->rstalls < KEEL_RAMFS_PATIENCE) {
+        return false;
+    }
+    n->reader->hstate |= BROKEN_READ;
+    n->reader = NULL; /* the message stays whole */
+    n->cursor = 0;
+    fs->broken++;
+    return true;
+}
+
 static int64_t msg_read(keel_ramfs_t *fs, keel_ramfs_node_t *n, keel_sreq_t *r)
 {
     keel_sfile_t *f = r->file;
@@ -249,10 +287,19 @@ static int64_t msg_read(keel_ramfs_t *fs, keel_ramfs_node_t *n, keel_sreq_t *r)
         return -KEEL_IO_ESPIPE;
     }
     abandon_partial(n, f);
+    f->hstate &= ~BROKEN_WRITE; /* a write series it had is over anyway */
     if (r->count == 0) {
         r->size = n->nmsgs != 0 ? rec_len(n, n->head) : KEEL_PROTO_NO_SIZE;
         return 0;
     }
+    if (f->hstate & BROKEN_READ) {
+        f->hstate &= ~BROKEN_READ;
+        return -KEEL_IO_ECANCELED;
+    }
+    if (n->reader != NULL && n->reader != f && !stalled_read(fs, n)) {
+        return -KEEL_IO_EBUSY;
+    }
+    wake(fs, r->srv, n); /* readers held before this one come first */
     if (n->reader != NULL && n->reader != f) {
         return -KEEL_IO_EBUSY;
     }
@@ -272,6 +319,7 @@ static int64_t msg_read(keel_ramfs_t *fs, keel_ramfs_node_t *n, keel_sreq_t *r)
     r->rflags = p.rflags;
     r->full = p.value;
     finish(fs, n, f, &p);
+    wake(fs, r->srv, n); /* the next message, if this read used one up */
     return (int64_t)p.n;
 }
 
@@ -295,10 +343,15 @@ static int64_t msg_write(keel_ramfs_t *fs, keel_ramfs_node_t *n, keel_sreq_t *r)
     if (r->offset != 0) {
         return -KEEL_IO_ESPIPE;
     }
-    if (n->writer != NULL && n->writer != f) {
+    if (f->hstate & BROKEN_WRITE) {
+        f->hstate &= ~BROKEN_WRITE;
+        return -KEEL_IO_ECANCELED;
+    }
+    if (n->writer != NULL && n->writer != f && !stalled_write(fs, n)) {
         return -KEEL_IO_EBUSY;
     }
     bool first = n->writer == NULL;
+    n->wstalls = 0;
     if (HDR + (first ? 0 : n->partial) + r->count > n->cap) {
         abandon_partial(n, f);
         return -KEEL_IO_EMSGSIZE;
@@ -356,6 +409,7 @@ static void rf_close(void *ctx, keel_sfile_t *f)
         /* It read part of the first message and left: the message is used up. */
         plan_t p = {.done = true};
         finish(ctx, n, f, &p);
+        wake(ctx, f->srv, n);
     }
 }
 

@@ -229,6 +229,7 @@ static seL4_MessageInfo_t do_open(keel_server_t *srv, const ipc_req_t *q)
         return fail(srv, KEEL_IO_ENFILE);
     }
     f->priv = NULL;
+    f->hstate = 0;
     f->oflags = (unsigned)oflags;
     f->strikes = 0;
     f->held = false;
@@ -449,7 +450,8 @@ keel_err_t keel_server_init(keel_server_t *srv, const keel_server_config_t *conf
     const keel_server_config_t *c = config;
     if (c->ep == 0 || c->cs == NULL || c->files == NULL || c->max_files == 0 ||
         c->max_files > MAX_FILES || c->ops == NULL || c->ops->open == NULL ||
-        c->ops->read == NULL || c->ops->write == NULL || c->buf_bits > 8) {
+        c->ops->read == NULL || c->ops->write == NULL || c->buf_bits > 8 ||
+        c->max_strikes > UINT8_MAX) {
         return KEEL_EINVAL;
     }
     srv->cfg = *c;
@@ -463,8 +465,11 @@ keel_err_t keel_server_init(keel_server_t *srv, const keel_server_config_t *conf
         return err;
     }
     for (size_t i = 0; i < c->max_files; i++) {
-        c->files[i] = (keel_sfile_t){
-            .index = (uint32_t)i, .gen = 1, .cap = first + 2 * i, .hold_slot = first + 2 * i + 1};
+        c->files[i] = (keel_sfile_t){.srv = srv,
+                                     .index = (uint32_t)i,
+                                     .gen = 1,
+                                     .cap = first + 2 * i,
+                                     .hold_slot = first + 2 * i + 1};
     }
     srv->open_cap = first + 2 * c->max_files;
     if (kc_mint(&srv->kstat, root(srv), srv->open_cap, depth(srv), root(srv), c->ep, depth(srv),

@@ -237,6 +237,26 @@ static void reader_vanishes_while_held(void **state)
     it_shutdown();
 }
 
+/* The first call of a series, by hand: a 4-byte CONT write, or an 8-byte CONT read. */
+static seL4_Word cont_write(seL4_CPtr cap)
+{
+    seL4_SetMR(0, 0);
+    memcpy(&seL4_GetIPCBuffer()->msg[1], "part", 4);
+    seL4_MessageInfo_t r = seL4_Call(
+        cap, seL4_MessageInfo_new(
+                 keel_proto_label(KEEL_OP_WRITE, KEEL_MODE_SHORT, KEEL_PROTO_CONT, 4), 0, 0, 2));
+    return seL4_MessageInfo_get_label(r);
+}
+
+static seL4_Word cont_read(seL4_CPtr cap)
+{
+    seL4_SetMR(0, 0);
+    seL4_MessageInfo_t r = seL4_Call(
+        cap, seL4_MessageInfo_new(
+                 keel_proto_label(KEEL_OP_READ, KEEL_MODE_SHORT, KEEL_PROTO_CONT, 8), 0, 0, 1));
+    return seL4_MessageInfo_get_label(r);
+}
+
 /* A CONT series abandoned half-way: another writer is refused until the writer does anything
  * else on its descriptor or closes it; the partial message never reaches a reader. */
 static void abandoned_series(void **state)
@@ -245,26 +265,118 @@ static void abandoned_series(void **state)
     int fd = setup();
     int other = keel_open(&it_io, "/ram/q", KEEL_O_RDWR);
     assert_true(other >= 0);
-    seL4_SetMR(0, 0);
-    memcpy(&seL4_GetIPCBuffer()->msg[1], "part", 4);
-    seL4_MessageInfo_t r = seL4_Call(
-        it_fds[fd].cap,
-        seL4_MessageInfo_new(keel_proto_label(KEEL_OP_WRITE, KEEL_MODE_SHORT, KEEL_PROTO_CONT, 4),
-                             0, 0, 2));
-    assert_int_equal(seL4_MessageInfo_get_label(r), keel_proto_result(4, 0));
+    assert_int_equal(cont_write(it_fds[fd].cap), keel_proto_result(4, 0));
     assert_int_equal(keel_write(&it_io, other, "x", 1), -KEEL_IO_EBUSY);
     assert_int_equal(keel_fsize(&it_io, other), -KEEL_IO_EAGAIN); /* nothing queued */
     assert_int_equal(keel_fsize(&it_io, fd), -KEEL_IO_EAGAIN);    /* abandons the series */
     assert_int_equal(keel_write(&it_io, other, "x", 1), 1);
     assert_int_equal(keel_read(&it_io, fd, rbuf, 10), 1);
     /* The same, ended by a close. */
-    r = seL4_Call(
-        it_fds[fd].cap,
-        seL4_MessageInfo_new(keel_proto_label(KEEL_OP_WRITE, KEEL_MODE_SHORT, KEEL_PROTO_CONT, 4),
-                             0, 0, 2));
+    assert_int_equal(cont_write(it_fds[fd].cap), keel_proto_result(4, 0));
     assert_int_equal(keel_close(&it_io, fd), 0);
     assert_int_equal(keel_write(&it_io, other, "yz", 2), 2);
     assert_int_equal(keel_read(&it_io, other, rbuf, 10), 2);
+    it_shutdown();
+}
+
+/* A message queued behind one a reader is in the middle of goes to the next held reader when
+ * that message is done, before any later reader. */
+static void a_message_behind_a_partly_read_one_wakes_the_next_reader(void **state)
+{
+    (void)state;
+    int fd = setup();
+    seL4_CPtr done = iw_ntfn();
+    it_client_t *c[2];
+    c[0] = it_client("reader 0", reader, 0, 4, done);
+    tt_let_others_run();
+    c[1] = it_client("reader 1", reader, 1, 4, done);
+    tt_let_others_run();
+    put(fd, 20000, 100); /* reader 0 takes the first chunk: in the middle of this message */
+    put(fd, 10, 101);    /* reader 1 cannot have it yet */
+    it_join(c, 2, done);
+    assert_int_equal(c[0]->result, 20000);
+    assert_int_equal(c[1]->result, 10);
+    assert_int_equal(keel_fsize(&it_io, fd), -KEEL_IO_EAGAIN);
+    it_shutdown();
+}
+
+static void dying_writer(it_client_t *c)
+{
+    int fd = keel_open(&c->io, "/ram/q", KEEL_O_WRONLY);
+    T_CHECK(fd == 0);
+    c->result = (int64_t)cont_write(c->fds[fd].cap);
+}
+
+static void dying_reader(it_client_t *c)
+{
+    int fd = keel_open(&c->io, "/ram/q", KEEL_O_RDONLY);
+    T_CHECK(fd == 0);
+    c->result = (int64_t)cont_read(c->fds[fd].cap);
+}
+
+/* A client that dies in the middle of a series (so never ends or closes it) holds the queue up
+ * for KEEL_RAMFS_PATIENCE refusals, not for good: then the series is broken. */
+static void a_dead_clients_series_is_broken(void **state)
+{
+    (void)state;
+    int fd = setup();
+    seL4_CPtr done = iw_ntfn();
+    it_client_t *w = it_client("writer", dying_writer, 0, 4, done);
+    it_join(&w, 1, done);
+    assert_int_equal(w->result, keel_proto_result(4, 0));
+    iw_thread_kill(w->tcb);
+    iw_client_space_free(w->cnode);
+    for (int i = 1; i < KEEL_RAMFS_PATIENCE; i++) {
+        assert_int_equal(keel_write(&it_io, fd, "x", 1), -KEEL_IO_EBUSY);
+    }
+    assert_int_equal(keel_write(&it_io, fd, "xy", 2), 2);
+    assert_int_equal(keel_read(&it_io, fd, rbuf, 10), 2); /* "part" never became a message */
+    assert_int_equal(memcmp(rbuf, "xy", 2), 0);
+    /* The same for a reader that took 8 bytes of a message and died: the message stays whole. */
+    put(fd, 100, 7);
+    it_client_t *r = it_client("reader", dying_reader, 0, 4, done);
+    it_join(&r, 1, done);
+    assert_int_equal(r->result, keel_proto_result(8, 0));
+    iw_thread_kill(r->tcb);
+    iw_client_space_free(r->cnode);
+    for (int i = 1; i < KEEL_RAMFS_PATIENCE; i++) {
+        assert_int_equal(keel_read(&it_io, fd, rbuf, 200), -KEEL_IO_EBUSY);
+    }
+    assert_int_equal(keel_read(&it_io, fd, rbuf, 200), 100);
+    assert_true(it_same(rbuf, 100, 7, 0));
+    assert_int_equal(srv->fs.broken, 2);
+    it_shutdown();
+}
+
+/* A live client whose stalled series was broken learns it: its next request of that kind
+ * fails with ECANCELED (never read as the start of a new series), and the one after works. */
+static void a_broken_series_owner_gets_ecanceled(void **state)
+{
+    (void)state;
+    int fd = setup();
+    int other = keel_open(&it_io, "/ram/q", KEEL_O_RDWR);
+    assert_int_equal(cont_write(it_fds[fd].cap), keel_proto_result(4, 0));
+    for (int i = 1; i < KEEL_RAMFS_PATIENCE; i++) {
+        assert_int_equal(keel_write(&it_io, other, "x", 1), -KEEL_IO_EBUSY);
+    }
+    assert_int_equal(keel_write(&it_io, other, "x", 1), 1);
+    assert_int_equal(keel_write(&it_io, fd, "end", 3), -KEEL_IO_ECANCELED);
+    assert_int_equal(keel_write(&it_io, fd, "new", 3), 3);
+    assert_int_equal(keel_read(&it_io, other, rbuf, 10), 1);
+    assert_int_equal(keel_read(&it_io, other, rbuf, 10), 3);
+    assert_int_equal(memcmp(rbuf, "new", 3), 0);
+    /* Readers: fd reads 8 bytes of a message and stalls; other takes the whole message. */
+    put(fd, 50, 3);
+    put(fd, 60, 4);
+    assert_int_equal(cont_read(it_fds[fd].cap), keel_proto_result(8, 0));
+    for (int i = 1; i < KEEL_RAMFS_PATIENCE; i++) {
+        assert_int_equal(keel_read(&it_io, other, rbuf, 100), -KEEL_IO_EBUSY);
+    }
+    assert_int_equal(keel_read(&it_io, other, rbuf, 100), 50);
+    assert_true(it_same(rbuf, 50, 3, 0));
+    assert_int_equal(keel_read(&it_io, fd, rbuf, 100), -KEEL_IO_ECANCELED);
+    assert_int_equal(keel_read(&it_io, fd, rbuf, 100), 60);
+    assert_true(it_same(rbuf, 60, 4, 0));
     it_shutdown();
 }
 
@@ -303,6 +415,9 @@ int main(void)
         cmocka_unit_test(flush_and_close_cancel_a_held_read),
         cmocka_unit_test(reader_vanishes_while_held),
         cmocka_unit_test(abandoned_series),
+        cmocka_unit_test(a_message_behind_a_partly_read_one_wakes_the_next_reader),
+        cmocka_unit_test(a_dead_clients_series_is_broken),
+        cmocka_unit_test(a_broken_series_owner_gets_ecanceled),
         cmocka_unit_test(queue_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
