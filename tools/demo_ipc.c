@@ -66,6 +66,13 @@ static void client(seL4_Word arg)
     show("readbuf 9000 bytes at 0 (in place, no copy)", keel_readbuf(&io, fd, 0, 9000), 9000);
     printf("    read 32 gave \"%.12s\"; the shared buffer now starts \"%.12s\"\n", small, shared);
     unexpected += memcmp(small, "hello, world", 12) != 0 || memcmp(shared, "hello, world", 12) != 0;
+    keel_lseek(&io, fd, 7, KEEL_SEEK_SET);
+    mark = iw_calls();
+    memcpy(shared + 100, "keel!", 5);
+    show("writebuf 5 bytes at 7   (in place, no copy)", keel_writebuf(&io, fd, 100, 5), 5);
+    show("pread 12 bytes at 0", keel_pread(&io, fd, small, 12, 0), 12);
+    printf("    the file now starts \"%.12s\"\n", small);
+    unexpected += memcmp(small, "hello, keel!", 12) != 0;
 
     int q = keel_open(&io, "/ram/queue", KEEL_O_RDWR);
     show("open(\"/ram/queue\"): a message queue", q, 1);
@@ -113,7 +120,7 @@ int demo_ipc(void)
     keel_io_stats(&io, &cs);
     printf("\n  IPC = Call/ReplyRecv syscalls, invoc = invocations, fast = IPC syscalls the "
            "kernel's\n  fastpath would take. Server: %llu requests, %llu errors. Client: %llu "
-           "bytes moved,\n  %llu copied (readbuf copies nothing).\n",
+           "bytes moved,\n  %llu copied (readbuf and writebuf copy nothing).\n",
            (unsigned long long)st.requests, (unsigned long long)st.errors,
            (unsigned long long)cs.bytes_moved, (unsigned long long)cs.bytes_copied);
     char msg[256];

@@ -233,6 +233,8 @@ static void positions_offsets_and_eof(void **state)
     /* A write far out grows the file; the gap reads as zeros. */
     assert_int_equal(keel_pwrite(&it_io, fd, "x", 1, 200000), 1);
     assert_int_equal(keel_fsize(&it_io, fd), 200001);
+    assert_int_equal(keel_pwrite(&it_io, fd, "", 0, 250000), 0); /* and nothing else */
+    assert_int_equal(keel_fsize(&it_io, fd), 200001);
     assert_int_equal(keel_pread(&it_io, fd, rbuf, 10, 150000), 10);
     for (int i = 0; i < 10; i++) {
         assert_int_equal(rbuf[i], 0);

@@ -193,6 +193,11 @@ static void repeated_malformed_requests_cut_the_file_off(void **state)
     assert_true(bad >= 0);
     assert_int_equal(bad_call(it_fds[bad].cap), keel_proto_error(KEEL_IO_EINVAL));
     assert_int_equal(keel_write(&it_io, bad, "x", 1), 1);
+    /* The strike counter is 8 bits: a limit it could never reach is refused. */
+    keel_server_config_t cfg = s->srv.cfg;
+    cfg.max_strikes = 256;
+    keel_server_t other;
+    assert_int_equal(keel_server_init(&other, &cfg), KEEL_EINVAL);
     it_shutdown();
 }
 
