@@ -36,12 +36,17 @@
 
 struct keel_ut;
 
-/* Slot pairs kept for growing the CSpace: enough for the deepest split chain, twice. */
+/*
+ * Slot pairs kept for growing the CSpace: a CNode block of 2^(L+5) bytes split down from a root
+ * of up to 2^47 bytes needs 42 - L pairs (30 for L = 12); 64 covers that chain twice (a growth
+ * inside a growth's reservation) for L >= 10.
+ */
 #define KEEL_CSLOT_RESERVE 64
 
 typedef struct keel_cslot_config {
     unsigned top_radix;  /* T: log2 slots of the top CNode; 0 means 12 */
-    unsigned leaf_radix; /* L: log2 slots per leaf CNode, >= the boot CNode's radix; 0 means 12 */
+    unsigned leaf_radix; /* L: log2 slots per leaf CNode, >= the boot CNode's radix; 0 means
+                            12, or the boot CNode's radix if larger */
     bool next_fit;       /* debug: delay the reuse of freed slots a full cycle */
     seL4_CPtr tcb;       /* the thread whose CSpace root growth switches; 0: the root thread */
     seL4_CPtr vspace;    /* its VSpace root (for TCB_SetSpace); 0: the root task's */

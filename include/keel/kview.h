@@ -29,5 +29,8 @@ typedef struct keel_cap_view {
 typedef struct keel_kview {
     /* The cap in the slot `cptr` names (full depth); false if the CPtr does not resolve. */
     bool (*cap)(void *ctx, seL4_CPtr cptr, keel_cap_view_t *out);
+    /* The cap at (root, index, depth) as a CNode invocation addresses it; may be NULL. */
+    bool (*cap_at)(void *ctx, seL4_CNode root, seL4_Word index, seL4_Word depth,
+                   keel_cap_view_t *out);
     void *ctx;
 } keel_kview_t;

@@ -47,7 +47,9 @@ keel_err_t keel_cslot_init(keel_cslot_t *cs, const seL4_BootInfo *bi,
     }
     cs->boot_radix = (unsigned)bi->initThreadCNodeSizeBits;
     cs->top_radix = config->top_radix != 0 ? config->top_radix : DEFAULT_RADIX;
-    cs->leaf_radix = config->leaf_radix != 0 ? config->leaf_radix : DEFAULT_RADIX;
+    cs->leaf_radix = config->leaf_radix != 0          ? config->leaf_radix
+                     : cs->boot_radix > DEFAULT_RADIX ? cs->boot_radix
+                                                      : DEFAULT_RADIX;
     if (cs->leaf_radix < cs->boot_radix || cs->leaf_radix > KEEL_ARENA_MAX_SPAN_BITS ||
         cs->top_radix > 24 || cs->top_radix + cs->leaf_radix > seL4_WordBits ||
         bi->empty.end > (1ull << cs->boot_radix)) {
@@ -332,6 +334,13 @@ int keel_cslot_check(const keel_cslot_t *cs, const keel_kview_t *kview, const ch
         (!kview->cap(kview->ctx, cs->top, &v) || !v.cnode || v.size_bits != cs->top_radix)) {
         *what = "the top CNode is not where the layout says";
         return -1;
+    }
+    for (size_t k = 1; kview->cap_at != NULL && k < cs->next_leaf; k++) { /* leaf k: top slot k */
+        if (!kview->cap_at(kview->ctx, cs->top, k, cs->top_radix, &v) || !v.cnode ||
+            v.size_bits != cs->leaf_radix) {
+            *what = "a leaf CNode is not where the layout says";
+            return -1;
+        }
     }
     const keel_arena_t *a = &cs->arena;
     for (size_t s = 0; s < a->max_spans; s++) {

@@ -203,6 +203,46 @@ static void check_catches_a_cap_in_a_free_slot(void **state)
     assert_int_equal(keel_cslot_check(&aw.cs, &kv, &what), 0);
 }
 
+/* A leaf CNode taken out from under the allocator is seen, even when the leaf is full. */
+static void check_catches_a_missing_leaf(void **state)
+{
+    (void)state;
+    seL4_CPtr s;
+    do {
+        assert_int_equal(keel_cslot_alloc(&aw.cs, &s), KEEL_OK);
+    } while (s >> aw.cs.leaf_radix == 0); /* the first slot of leaf 1 */
+    keel_kview_t kv = test_kview();
+    const char *what = NULL;
+    assert_int_equal(keel_cslot_check(&aw.cs, &kv, &what), 0);
+    assert_int_equal(seL4_CNode_Delete(aw.cs.top, 1, (seL4_Uint8)aw.cs.top_radix), seL4_NoError);
+    assert_int_equal(keel_cslot_check(&aw.cs, &kv, &what), -1);
+    assert_string_equal(what, "a leaf CNode is not where the layout says");
+    alloc_world_shutdown(); /* the world is broken: boot a fresh one for the teardown */
+    alloc_world_boot(NULL);
+}
+
+/* The default leaf radix follows a boot CNode larger than 2^12 slots. */
+static void default_layout_fits_a_large_boot_cnode(void **state)
+{
+    (void)state;
+    alloc_world_shutdown();
+    keel_model_config mc = {.cnode_radix = 16};
+    aw.bi = model_test_boot(&mc);
+    keel_storage_t st = test_storage();
+    assert_int_equal(keel_cslot_init(&aw.cs, aw.bi, NULL, &st), KEEL_OK);
+    assert_int_equal(aw.cs.leaf_radix, 16);
+    assert_int_equal(keel_ut_init(&aw.ut, aw.bi, &aw.cs, &st), KEEL_OK);
+    keel_cslot_stats_t cst;
+    keel_cslot_stats(&aw.cs, &cst);
+    for (uint64_t i = 0; i <= cst.slots_free; i++) { /* one past the boot region: a leaf */
+        seL4_CPtr s;
+        assert_int_equal(keel_cslot_alloc(&aw.cs, &s), KEEL_OK);
+    }
+    keel_cslot_stats(&aw.cs, &cst);
+    assert_int_equal(cst.leaves, 1);
+    ALLOC_CHECK(&aw.ut, &aw.cs);
+}
+
 /*
  * A root task that will start threads sharing its CSpace converts it first; the root that
  * keel_cslot_cspace() gives such a thread then resolves slots of leaves made later, and those
@@ -389,6 +429,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_million_live_caps, alloc_world_setup,
                                         alloc_world_teardown),
         cmocka_unit_test_setup_teardown(check_catches_a_cap_in_a_free_slot, alloc_world_setup,
+                                        alloc_world_teardown),
+        cmocka_unit_test_setup_teardown(check_catches_a_missing_leaf, alloc_world_setup,
+                                        alloc_world_teardown),
+        cmocka_unit_test_setup_teardown(default_layout_fits_a_large_boot_cnode, alloc_world_setup,
                                         alloc_world_teardown),
         cmocka_unit_test_setup_teardown(fail_at_n_growth, alloc_world_setup, alloc_world_teardown),
         cmocka_unit_test_setup_teardown(fail_at_n_conversion_and_later_growth, alloc_world_setup,

@@ -305,6 +305,30 @@ static void out_of_metadata_is_clean(void **state)
     ALLOC_CHECK(&aw.ut, &aw.cs);
 }
 
+/* Objects made from a block the allocator holds free are seen by the check. */
+static void check_catches_children_of_a_free_block(void **state)
+{
+    (void)state;
+    keel_ut_block_t b;
+    assert_int_equal(keel_ut_alloc(&aw.ut, 12, 0, &b), KEEL_OK);
+    assert_int_equal(keel_ut_free(&aw.ut, &b, KEEL_UT_NO_DERIVED), KEEL_OK);
+    seL4_CPtr slot;
+    assert_int_equal(keel_cslot_alloc(&aw.cs, &slot), KEEL_OK);
+    keel_slot_dest_t d;
+    keel_cslot_dest(&aw.cs, slot, &d);
+    assert_int_equal(
+        seL4_Untyped_Retype(b.cptr, seL4_EndpointObject, 0, d.root, d.index, d.depth, d.offset, 1),
+        seL4_NoError);
+    keel_kview_t kv = test_kview();
+    const char *what = NULL;
+    assert_int_equal(keel_ut_check(&aw.ut, &kv, &what), -1);
+    assert_non_null(what);
+    assert_int_equal(keel_ut_check(&aw.ut, NULL, &what), 0); /* Keel's own records are fine */
+    assert_int_equal(seL4_CNode_Revoke(seL4_CapInitThreadCNode, b.cptr, 64), seL4_NoError);
+    keel_cslot_free(&aw.cs, slot);
+    assert_int_equal(keel_ut_check(&aw.ut, &kv, &what), 0);
+}
+
 /* Free subtrees keep their nodes; an allocation short of nodes collapses them and goes on. */
 static void short_of_metadata_collapses_free_subtrees(void **state)
 {
@@ -506,6 +530,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(reclaimers_run_before_out_of_memory, alloc_world_setup,
                                         alloc_world_teardown),
         cmocka_unit_test_setup_teardown(out_of_metadata_is_clean, alloc_world_setup,
+                                        alloc_world_teardown),
+        cmocka_unit_test_setup_teardown(check_catches_children_of_a_free_block, alloc_world_setup,
                                         alloc_world_teardown),
         cmocka_unit_test_setup_teardown(short_of_metadata_collapses_free_subtrees,
                                         alloc_world_setup, alloc_world_teardown),

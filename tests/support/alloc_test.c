@@ -70,6 +70,21 @@ void test_storage_release(void)
 
 /* ---- The kernel as the model sees it -------------------------------------------------------- */
 
+static void view_of(const keel_model_cap_info *info, keel_cap_view_t *out)
+{
+    *out = (keel_cap_view_t){
+        .present = info->type != KEEL_MODEL_CAP_NULL,
+        .untyped = info->type == KEEL_MODEL_CAP_UNTYPED,
+        .cnode = info->type == KEEL_MODEL_CAP_CNODE,
+        .frame = info->type == KEEL_MODEL_CAP_FRAME,
+        .paddr = info->paddr,
+        .size_bits = info->type == KEEL_MODEL_CAP_CNODE ? info->radix : info->size_bits,
+        .device = info->device,
+        .has_children = info->has_children,
+        .watermark = info->watermark,
+    };
+}
+
 static bool model_cap(void *ctx, seL4_CPtr cptr, keel_cap_view_t *out)
 {
     (void)ctx;
@@ -77,23 +92,25 @@ static bool model_cap(void *ctx, seL4_CPtr cptr, keel_cap_view_t *out)
     if (keel_model_cap(cptr, &info) != 0) {
         return false;
     }
-    *out = (keel_cap_view_t){
-        .present = info.type != KEEL_MODEL_CAP_NULL,
-        .untyped = info.type == KEEL_MODEL_CAP_UNTYPED,
-        .cnode = info.type == KEEL_MODEL_CAP_CNODE,
-        .frame = info.type == KEEL_MODEL_CAP_FRAME,
-        .paddr = info.paddr,
-        .size_bits = info.type == KEEL_MODEL_CAP_CNODE ? info.radix : info.size_bits,
-        .device = info.device,
-        .has_children = info.has_children,
-        .watermark = info.watermark,
-    };
+    view_of(&info, out);
+    return true;
+}
+
+static bool model_cap_at(void *ctx, seL4_CNode root, seL4_Word index, seL4_Word depth,
+                         keel_cap_view_t *out)
+{
+    (void)ctx;
+    keel_model_cap_info info;
+    if (keel_model_cap_at(root, index, depth, &info) != 0) {
+        return false;
+    }
+    view_of(&info, out);
     return true;
 }
 
 keel_kview_t test_kview(void)
 {
-    keel_kview_t v = {.cap = model_cap, .ctx = NULL};
+    keel_kview_t v = {.cap = model_cap, .cap_at = model_cap_at, .ctx = NULL};
     return v;
 }
 
