@@ -30,6 +30,18 @@ static void assert_block(const keel_ut_block_t *b, uint64_t paddr, unsigned size
     assert_int_equal(info.device, b->device);
 }
 
+/* One object of `type` retyped from the untyped `ut` into a new slot, behind Keel's back. */
+static seL4_CPtr retype_one(seL4_CPtr ut, seL4_Word type)
+{
+    seL4_CPtr slot;
+    assert_int_equal(keel_cslot_alloc(&aw.cs, &slot), KEEL_OK);
+    keel_slot_dest_t d;
+    keel_cslot_dest(&aw.cs, slot, &d);
+    assert_int_equal(seL4_Untyped_Retype(ut, type, 0, d.root, d.index, d.depth, d.offset, 1),
+                     seL4_NoError);
+    return slot;
+}
+
 static void starts_with_everything_bootinfo_lists(void **state)
 {
     (void)state;
@@ -182,13 +194,7 @@ static void physical_addresses_ram_and_device(void **state)
     assert_block(&b, 0xfee81000, 12);
     assert_int_equal(calls() - before, 7);
     /* The bytes there are the device's: a frame retyped from the block is at the address. */
-    seL4_CPtr slot;
-    assert_int_equal(keel_cslot_alloc(&aw.cs, &slot), KEEL_OK);
-    keel_slot_dest_t d;
-    keel_cslot_dest(&aw.cs, slot, &d);
-    assert_int_equal(
-        seL4_Untyped_Retype(b.cptr, seL4_X86_4K, 0, d.root, d.index, d.depth, d.offset, 1),
-        seL4_NoError);
+    seL4_CPtr slot = retype_one(b.cptr, seL4_X86_4K);
     seL4_X86_Page_GetAddress_t ga = seL4_X86_Page_GetAddress(slot);
     assert_int_equal(ga.error, 0);
     assert_int_equal(ga.paddr, 0xfee81000);
@@ -312,13 +318,7 @@ static void check_catches_children_of_a_free_block(void **state)
     keel_ut_block_t b;
     assert_int_equal(keel_ut_alloc(&aw.ut, 12, 0, &b), KEEL_OK);
     assert_int_equal(keel_ut_free(&aw.ut, &b, KEEL_UT_NO_DERIVED), KEEL_OK);
-    seL4_CPtr slot;
-    assert_int_equal(keel_cslot_alloc(&aw.cs, &slot), KEEL_OK);
-    keel_slot_dest_t d;
-    keel_cslot_dest(&aw.cs, slot, &d);
-    assert_int_equal(
-        seL4_Untyped_Retype(b.cptr, seL4_EndpointObject, 0, d.root, d.index, d.depth, d.offset, 1),
-        seL4_NoError);
+    seL4_CPtr slot = retype_one(b.cptr, seL4_EndpointObject);
     keel_kview_t kv = test_kview();
     const char *what = NULL;
     assert_int_equal(keel_ut_check(&aw.ut, &kv, &what), -1);
@@ -393,13 +393,7 @@ static void prep_free_subtree(void)
 static void prep_block_with_children(void)
 {
     assert_int_equal(keel_ut_alloc(&aw.ut, 12, 0, &prepared), KEEL_OK);
-    seL4_CPtr slot;
-    assert_int_equal(keel_cslot_alloc(&aw.cs, &slot), KEEL_OK);
-    keel_slot_dest_t d;
-    keel_cslot_dest(&aw.cs, slot, &d);
-    assert_int_equal(seL4_Untyped_Retype(prepared.cptr, seL4_NotificationObject, 0, d.root, d.index,
-                                         d.depth, d.offset, 1),
-                     seL4_NoError);
+    (void)retype_one(prepared.cptr, seL4_NotificationObject);
     remember_stats();
 }
 
