@@ -187,6 +187,10 @@ iw_server_t *iw_ramfs_start(const char *prefix, const iw_server_opts_t *opts)
         .ctx = &s->fs,
         .lock_ntfn = iw_ntfn(),
         .max_strikes = o.max_strikes,
+        /* No alloc_lock although servers share iw.fp (and iw.cs) with the root thread: on one
+         * CPU with no timer, a thread is preempted only at a kernel entry that wakes a higher
+         * priority, and no allocator call wakes anyone. An SMP world would set one here and
+         * take it around the root thread's allocations too. */
     };
     MUST("keel_server_init", keel_server_init(&s->srv, &cfg));
     for (unsigned i = 0; i < o.workers; i++) {
