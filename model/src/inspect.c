@@ -269,6 +269,12 @@ static const char *const object_type_names[seL4_ObjectTypeCount] = {
     "pml4",    "1G frame", "4K frame", "2M frame",     "page table", "page directory",
 };
 
+/* Registered object kinds: the seL4 object types, and ASID pools. */
+static const char *kind_name(size_t kind)
+{
+    return kind < seL4_ObjectTypeCount ? object_type_names[kind] : "ASID pool";
+}
+
 struct msgbuf {
     char *buf;
     size_t len, used;
@@ -433,10 +439,143 @@ static bool set_has(const struct slot_set *set, struct cte *slot)
     return set->n > 0 && bsearch(&slot, set->slots, set->n, sizeof(slot), ptr_cmp) != NULL;
 }
 
+/* The live stateful objects: every record in the registries, sorted by address. */
+struct live_obj {
+    const struct kobj *obj;
+    bool named; /* by at least one cap of its own type */
+};
+
+struct live_set {
+    struct live_obj *objs;
+    size_t n, cap;
+};
+
+static int live_cmp(const void *a, const void *b)
+{
+    const struct live_obj *x = a, *y = b;
+    return x->obj < y->obj ? -1 : x->obj > y->obj;
+}
+
+static struct live_obj *live_find(const struct live_set *set, const struct kobj *o)
+{
+    struct live_obj key = {.obj = o};
+    return set->n == 0 ? NULL : bsearch(&key, set->objs, set->n, sizeof(key), live_cmp);
+}
+
+/*
+ * 0. The registries: each a well-linked list of records of its own kind, exactly as long as
+ * the kind's live count (frames and untypeds are memory, never registered). Fills `live`.
+ */
+static bool check_registries(struct msgbuf *m, struct live_set *live)
+{
+    for (size_t kind = 0; kind < NUM_OBJ_KINDS; kind++) {
+        bool memory_only = kind == seL4_UntypedObject || cap_is_frame_type(kind);
+        size_t expected = memory_only ? 0 : ks.obj_count[kind];
+        size_t n = 0;
+        const struct kobj *prev = NULL;
+        for (const struct kobj *o = ks.objects[kind]; o != NULL; o = o->next) {
+            if (n == expected) {
+                say(m, "the %s registry holds more records than the %zu recorded live",
+                    kind_name(kind), expected);
+                return false;
+            }
+            if (o->prev != prev || o->type != kind) {
+                say(m, "the %s registry is broken at a record for %#llx", kind_name(kind),
+                    (unsigned long long)o->paddr);
+                return false;
+            }
+            if (live->n == live->cap) {
+                live->cap = live->cap ? 2 * live->cap : 256;
+                live->objs = realloc(live->objs, live->cap * sizeof(*live->objs));
+                if (live->objs == NULL) {
+                    model_panic("out of host memory while checking the world");
+                }
+            }
+            live->objs[live->n++] = (struct live_obj){.obj = o};
+            prev = o;
+            n++;
+        }
+        if (n != expected) {
+            say(m, "the %s registry holds %zu records, %zu recorded live", kind_name(kind), n,
+                expected);
+            return false;
+        }
+    }
+    qsort(live->objs, live->n, sizeof(*live->objs), live_cmp);
+    return true;
+}
+
+/* The registered kind of the object a cap points to, or -1 for caps that point to none. */
+static int pointed_kind(struct cap c)
+{
+    switch ((keel_model_cap_type)c.type) {
+    case KEEL_MODEL_CAP_ENDPOINT:
+    case KEEL_MODEL_CAP_NOTIFICATION:
+    case KEEL_MODEL_CAP_CNODE:
+    case KEEL_MODEL_CAP_TCB:
+    case KEEL_MODEL_CAP_PAGE_TABLE:
+    case KEEL_MODEL_CAP_PAGE_DIRECTORY:
+    case KEEL_MODEL_CAP_PDPT:
+    case KEEL_MODEL_CAP_PML4:
+        return cap_object_type(c);
+    case KEEL_MODEL_CAP_REPLY:
+        return seL4_TCBObject; /* the caller (or, for the master, the TCB itself) */
+    case KEEL_MODEL_CAP_ASID_POOL:
+        return OBJ_ASID_POOL;
+    default:
+        return -1;
+    }
+}
+
+/*
+ * Every cap that points to an object points to a live one of the right kind, and every live
+ * object is named by at least one cap of its own type: the kernel destroys an object when its
+ * last cap goes (§4.6, §7.2), so one without caps is a leak nothing can reach. A reply cap
+ * names its TCB but does not keep it alive. Caps inside unreachable containers (a CNode whose
+ * only cap sits in one of its own slots) count: those slots are walked like any other.
+ */
+static bool check_caps_name_live_objects(struct msgbuf *m, const struct walker *w,
+                                         struct live_set *live)
+{
+    for (size_t i = 0; i < w->n; i++) {
+        struct cap c = w->recs[i].slot->cap;
+        int kind = pointed_kind(c);
+        if (kind < 0) {
+            continue;
+        }
+        struct live_obj *l = live_find(live, c.obj);
+        if (l == NULL) {
+            say(m, "a cap of type %s points to an object that is not live", cap_type_names[c.type]);
+            return false;
+        }
+        if (l->obj->type != kind) {
+            say(m, "a cap of type %s points to a live %s", cap_type_names[c.type],
+                kind_name(l->obj->type));
+            return false;
+        }
+        if (c.type != KEEL_MODEL_CAP_REPLY) {
+            l->named = true;
+        }
+    }
+    for (size_t i = 0; i < live->n; i++) {
+        if (!live->objs[i].named) {
+            say(m, "a live %s at %#llx is named by no cap", kind_name(live->objs[i].obj->type),
+                (unsigned long long)live->objs[i].obj->paddr);
+            return false;
+        }
+    }
+    return true;
+}
+
 static int check_locked(struct msgbuf *m)
 {
     struct walker w = {0};
     struct slot_set desc = {0};
+    struct live_set live = {0};
+    int rc = -1;
+    if (!check_registries(m, &live)) {
+        goto out;
+    }
     for (struct kobj *o = ks.objects[seL4_CapTableObject]; o != NULL; o = o->next) {
         struct cnode *cn = (struct cnode *)o;
         visit(&w, cn->slots, BIT(cn->radix));
@@ -444,13 +583,15 @@ static int check_locked(struct msgbuf *m)
     for (struct kobj *o = ks.objects[seL4_TCBObject]; o != NULL; o = o->next) {
         visit(&w, ((struct tcb *)o)->slots, TCB_NUM_SLOTS);
     }
-    int rc = -1;
     for (size_t t = 1; t < KEEL_MODEL_CAP_TYPE_COUNT; t++) {
         if (w.counts[t] != ks.cap_count[t]) {
             say(m, "live %s caps: counted %zu, recorded %zu", cap_type_names[t], w.counts[t],
                 ks.cap_count[t]);
             goto out;
         }
+    }
+    if (!check_caps_name_live_objects(m, &w, &live)) {
+        goto out;
     }
     qsort(w.recs, w.n, sizeof(*w.recs), slot_cmp_ptr);
 
@@ -602,6 +743,7 @@ static int check_locked(struct msgbuf *m)
 out:
     free(w.recs);
     free(desc.slots);
+    free(live.objs);
     return rc;
 }
 

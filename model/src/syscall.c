@@ -198,19 +198,94 @@ void set_reply(struct tcb *t, struct syscall_regs *r, word_t label, const word_t
 /* The report of a double fault, made by the faulting thread's own host thread. */
 static _Thread_local keel_model_fault pending_fault;
 
-void cap_fault(struct tcb *t, const char *syscall, word_t cptr, bool in_recv,
-               const struct lookup_fault *lf)
+#define LABEL_NAME(l) [l] = #l
+
+/* libsel4's names of the invocation labels (sel4-semantics §2.9), for fault reports. */
+static const char *const label_names[KEEL_MODEL_NUM_LABELS] = {
+    LABEL_NAME(UntypedRetype),
+    LABEL_NAME(TCBReadRegisters),
+    LABEL_NAME(TCBWriteRegisters),
+    LABEL_NAME(TCBCopyRegisters),
+    LABEL_NAME(TCBConfigure),
+    LABEL_NAME(TCBSetPriority),
+    LABEL_NAME(TCBSetMCPriority),
+    LABEL_NAME(TCBSetSchedParams),
+    LABEL_NAME(TCBSetIPCBuffer),
+    LABEL_NAME(TCBSetSpace),
+    LABEL_NAME(TCBSuspend),
+    LABEL_NAME(TCBResume),
+    LABEL_NAME(TCBBindNotification),
+    LABEL_NAME(TCBUnbindNotification),
+    LABEL_NAME(TCBSetTLSBase),
+    LABEL_NAME(TCBSetFlags),
+    LABEL_NAME(CNodeRevoke),
+    LABEL_NAME(CNodeDelete),
+    LABEL_NAME(CNodeCancelBadgedSends),
+    LABEL_NAME(CNodeCopy),
+    LABEL_NAME(CNodeMint),
+    LABEL_NAME(CNodeMove),
+    LABEL_NAME(CNodeMutate),
+    LABEL_NAME(CNodeRotate),
+    LABEL_NAME(CNodeSaveCaller),
+    LABEL_NAME(IRQIssueIRQHandler),
+    LABEL_NAME(IRQAckIRQ),
+    LABEL_NAME(IRQSetIRQHandler),
+    LABEL_NAME(IRQClearIRQHandler),
+    LABEL_NAME(DomainSetSet),
+    LABEL_NAME(DomainScheduleConfigure),
+    LABEL_NAME(DomainScheduleSetStart),
+    LABEL_NAME(X86PDPTMap),
+    LABEL_NAME(X86PDPTUnmap),
+    LABEL_NAME(X86PageDirectoryMap),
+    LABEL_NAME(X86PageDirectoryUnmap),
+    LABEL_NAME(X86PageTableMap),
+    LABEL_NAME(X86PageTableUnmap),
+    LABEL_NAME(X86PageMap),
+    LABEL_NAME(X86PageUnmap),
+    LABEL_NAME(X86PageGetAddress),
+    LABEL_NAME(X86ASIDControlMakePool),
+    LABEL_NAME(X86ASIDPoolAssign),
+    LABEL_NAME(X86IOPortControlIssue),
+    LABEL_NAME(X86IOPortIn8),
+    LABEL_NAME(X86IOPortIn16),
+    LABEL_NAME(X86IOPortIn32),
+    LABEL_NAME(X86IOPortOut8),
+    LABEL_NAME(X86IOPortOut16),
+    LABEL_NAME(X86IOPortOut32),
+    LABEL_NAME(X86IRQIssueIRQHandlerIOAPIC),
+    LABEL_NAME(X86IRQIssueIRQHandlerMSI),
+};
+
+/* Where a cap fault happened: the syscall, the CPtr it was made on and, for a send, its label. */
+struct fault_site {
+    const char *syscall;
+    word_t invoked;  /* the invoked (or received-on) CPtr */
+    int extra;       /* -1: `invoked` failed; otherwise the index of the extra cap that did */
+    word_t cptr;     /* the CPtr that failed to resolve */
+    bool in_recv;    /* the receive phase (no label) */
+    word_t label;    /* send phase: the message label */
+    bool ipc_target; /* send phase: the invoked cap resolved to an IPC cap (a message label) */
+};
+
+static void report_cap_fault(struct tcb *t, const struct fault_site *s,
+                             const struct lookup_fault *lf)
 {
     ks.counters.faults++;
-    if (thread_deliver_cap_fault(t, cptr, in_recv, lf)) {
+    if (thread_deliver_cap_fault(t, s->cptr, s->in_recv, lf)) {
         return;
     }
     keel_model_fault *f = &pending_fault;
     memset(f, 0, sizeof(*f));
-    f->syscall = syscall;
+    f->syscall = s->syscall;
     f->thread = t->name;
-    f->cptr = cptr;
-    f->in_recv_phase = in_recv;
+    f->cptr = s->cptr;
+    f->invoked = s->invoked;
+    f->extra_cap = s->extra;
+    f->in_recv_phase = s->in_recv;
+    f->label = s->in_recv ? 0 : s->label;
+    if (!s->in_recv && !s->ipc_target && s->label < KEEL_MODEL_NUM_LABELS) {
+        f->label_name = label_names[s->label]; /* NULL for 0, InvalidInvocation */
+    }
     word_t words[5];
     unsigned n = lookup_fault_words(words, 0, lf);
     for (unsigned i = 0; i < n && i < 4; i++) {
@@ -218,17 +293,40 @@ void cap_fault(struct tcb *t, const char *syscall, word_t cptr, bool in_recv,
     }
     static const char *const failure[] = {"no failure", "invalid root", "missing capability",
                                           "depth mismatch", "guard mismatch"};
+    char call[64], what[64];
+    if (s->in_recv) {
+        (void)snprintf(call, sizeof(call), "%s", s->syscall);
+    } else if (f->label_name != NULL) {
+        (void)snprintf(call, sizeof(call), "%s (%s)", s->syscall, f->label_name);
+    } else {
+        (void)snprintf(call, sizeof(call), "%s (%slabel %llu)", s->syscall,
+                       s->ipc_target ? "message " : "", (unsigned long long)s->label);
+    }
+    if (s->extra < 0) {
+        (void)snprintf(what, sizeof(what), "the %s CPtr", s->in_recv ? "received-on" : "invoked");
+    } else {
+        (void)snprintf(what, sizeof(what), "extra cap %d (CPtr %#llx)", s->extra,
+                       (unsigned long long)s->cptr);
+    }
     (void)snprintf(f->message, sizeof(f->message),
-                   "cap fault in thread '%s': %s on CPtr %#llx failed to resolve (%s, bits left "
-                   "%llu)%s; the thread has no usable fault handler (fault endpoint CPtr %#llx) "
-                   "and stops",
-                   t->name, syscall, (unsigned long long)cptr, failure[lf->type < 5 ? lf->type : 0],
-                   (unsigned long long)lf->bits_left, in_recv ? " in the receive phase" : "",
-                   (unsigned long long)t->fault_ep);
+                   "cap fault in thread '%s': %s on CPtr %#llx: %s failed to resolve (%s, bits "
+                   "left %llu)%s; the thread has no usable fault handler (fault endpoint CPtr "
+                   "%#llx) and stops",
+                   t->name, call, (unsigned long long)s->invoked, what,
+                   failure[lf->type < 5 ? lf->type : 0], (unsigned long long)lf->bits_left,
+                   s->in_recv ? " in the receive phase" : "", (unsigned long long)t->fault_ep);
     /* handleDoubleFault: the thread stops. Its host thread calls the hook before anyone else
      * runs (thread_run_syscall). */
     t->fault_stopped = true;
     set_thread_state(t, TS_INACTIVE);
+}
+
+void cap_fault(struct tcb *t, const char *syscall, word_t cptr, bool in_recv,
+               const struct lookup_fault *lf)
+{
+    struct fault_site s = {
+        .syscall = syscall, .invoked = cptr, .extra = -1, .cptr = cptr, .in_recv = in_recv};
+    report_cap_fault(t, &s, lf);
 }
 
 static void default_fault_hook(const keel_model_fault *fault, void *ctx)
@@ -323,9 +421,14 @@ static void handle_invocation(struct tcb *t, struct syscall_regs *r, seL4_Syscal
     }
 
     struct lookup_fault lf;
+    struct fault_site site = {.syscall = syscall_name(sys),
+                              .invoked = inv.cptr,
+                              .extra = -1,
+                              .cptr = inv.cptr,
+                              .label = inv.label};
     if (!lookup_slot(t, inv.cptr, &inv.slot, &lf)) {
         if (inv.is_blocking) {
-            cap_fault(t, syscall_name(sys), inv.cptr, false, &lf);
+            report_cap_fault(t, &site, &lf);
         }
         return;
     }
@@ -336,7 +439,10 @@ static void handle_invocation(struct tcb *t, struct syscall_regs *r, seL4_Syscal
             word_t cptr = inv.buffer->caps_or_badges[i];
             if (!lookup_slot(t, cptr, &inv.extra_slot[i], &lf)) {
                 if (inv.is_blocking) {
-                    cap_fault(t, syscall_name(sys), cptr, false, &lf);
+                    site.extra = (int)i;
+                    site.cptr = cptr;
+                    site.ipc_target = is_ipc_cap(inv.cap);
+                    report_cap_fault(t, &site, &lf);
                 }
                 return;
             }

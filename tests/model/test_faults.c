@@ -54,6 +54,14 @@ static void invoked_cptr_lookup_failure_is_a_cap_fault(void **state)
     assert_int_equal(model_test_last_fault.lookup[2], 0);  /* the root cap's guard */
     assert_int_equal(model_test_last_fault.lookup[3], 52); /* its size */
     assert_string_equal(model_test_last_fault.thread, "rootserver");
+    /* The report names the call, its label and which CPtr failed. */
+    assert_int_equal(model_test_last_fault.invoked, UNRESOLVABLE);
+    assert_int_equal(model_test_last_fault.extra_cap, -1);
+    assert_int_equal(model_test_last_fault.label, CNodeDelete);
+    assert_string_equal(model_test_last_fault.label_name, "CNodeDelete");
+    assert_non_null(strstr(model_test_last_fault.message,
+                           "seL4_Call (CNodeDelete) on CPtr 0x100000: the invoked CPtr failed to "
+                           "resolve (guard mismatch, bits left 64)"));
     keel_model_counters c1 = counters();
     assert_int_equal(c1.faults, c0.faults + 1);
     assert_int_equal(c1.invocations, c0.invocations); /* nothing was invoked */
@@ -63,7 +71,23 @@ static void invoked_cptr_lookup_failure_is_a_cap_fault(void **state)
         seL4_Send(UNRESOLVABLE | 5, retype_message(seL4_EndpointObject, CONF_ROOT, e)));
     assert_string_equal(model_test_last_fault.syscall, "seL4_Send");
     assert_int_equal(model_test_last_fault.cptr, UNRESOLVABLE | 5);
+    assert_string_equal(model_test_last_fault.label_name, "UntypedRetype");
     assert_true(conf_is_empty(e));
+    /* Label 0 names no invocation: the report gives the number. */
+    EXPECT_CAP_FAULT(seL4_Send(UNRESOLVABLE, seL4_MessageInfo_new(0, 0, 0, 0)));
+    assert_null(model_test_last_fault.label_name);
+    assert_non_null(strstr(model_test_last_fault.message, "seL4_Send (label 0) on CPtr 0x100000"));
+    /* A receive names the CPtr it was made on, without a label. */
+    seL4_Word badge;
+    EXPECT_CAP_FAULT(seL4_Recv(UNRESOLVABLE | 7, &badge));
+    assert_string_equal(model_test_last_fault.syscall, "seL4_Recv");
+    assert_true(model_test_last_fault.in_recv_phase);
+    assert_int_equal(model_test_last_fault.invoked, UNRESOLVABLE | 7);
+    assert_int_equal(model_test_last_fault.extra_cap, -1);
+    assert_null(model_test_last_fault.label_name);
+    assert_non_null(strstr(model_test_last_fault.message,
+                           "seL4_Recv on CPtr 0x100007: the received-on CPtr failed to resolve "
+                           "(guard mismatch, bits left 64) in the receive phase"));
     /* The thread is still usable afterwards. */
     EXPECT_OK(conf_retype(u, seL4_EndpointObject, 0, e, 1));
 }
@@ -111,26 +135,57 @@ static void extra_cap_lookup_failure_is_a_cap_fault(void **state)
     assert_int_equal(model_test_last_fault.cptr, UNRESOLVABLE);
     assert_int_equal(model_test_last_fault.lookup[0], seL4_GuardMismatch);
     assert_false(model_test_last_fault.in_recv_phase);
+    /* The report tells the invoked CPtr from the extra cap that failed. */
+    assert_int_equal(model_test_last_fault.invoked, CONF_ROOT);
+    assert_int_equal(model_test_last_fault.extra_cap, 0);
+    assert_int_equal(model_test_last_fault.label, CNodeCopy);
+    assert_string_equal(model_test_last_fault.label_name, "CNodeCopy");
+    assert_non_null(strstr(model_test_last_fault.message,
+                           "seL4_Call (CNodeCopy) on CPtr 0x2: extra cap 0 (CPtr 0x100000) "
+                           "failed to resolve (guard mismatch, bits left 64)"));
     EXPECT_CAP_FAULT(seL4_Untyped_Retype(u, seL4_EndpointObject, 0, 1ul << 33, 0, 0, e, 1));
     assert_int_equal(model_test_last_fault.cptr, 1ul << 33);
+    assert_int_equal(model_test_last_fault.invoked, u);
+    assert_int_equal(model_test_last_fault.extra_cap, 0);
+    assert_string_equal(model_test_last_fault.label_name, "UntypedRetype");
     EXPECT_CAP_FAULT(
         seL4_CNode_Rotate(CONF_ROOT, e, 64, 0, CONF_ROOT, e + 1, 64, 0, 1ul << 40, e + 2, 64));
     assert_int_equal(model_test_last_fault.cptr, 1ul << 40);
+    assert_int_equal(model_test_last_fault.extra_cap, 1); /* Rotate's caps: dest root, pivot root */
+    assert_non_null(strstr(model_test_last_fault.message,
+                           "seL4_Call (CNodeRotate) on CPtr 0x2: extra cap 1 (CPtr "
+                           "0x10000000000) failed to resolve"));
     EXPECT_CAP_FAULT(seL4_Send(u, retype_message(seL4_EndpointObject, UNRESOLVABLE, e)));
     assert_string_equal(model_test_last_fault.syscall, "seL4_Send");
+    assert_int_equal(model_test_last_fault.extra_cap, 0);
     assert_true(conf_is_empty(e));
     /* The invoked CPtr is looked up first. */
     EXPECT_CAP_FAULT(
         seL4_CNode_Copy(UNRESOLVABLE | 1, e, 64, UNRESOLVABLE | 2, 5, 64, seL4_AllRights));
     assert_int_equal(model_test_last_fault.cptr, UNRESOLVABLE | 1);
+    assert_int_equal(model_test_last_fault.invoked, UNRESOLVABLE | 1);
+    assert_int_equal(model_test_last_fault.extra_cap, -1);
     /* Every extra cap the message claims is looked up, used or not; the others are not. */
     const seL4_Word w[] = {e, 64, seL4_CapDomain, 64, seL4_AllRights.words[0]};
     const seL4_CPtr caps[] = {CONF_ROOT, UNRESOLVABLE | 3};
     EXPECT_CAP_FAULT(conf_call(CONF_ROOT, CNodeCopy, w, 5, 5, caps, 2, 2, NULL));
     assert_int_equal(model_test_last_fault.cptr, UNRESOLVABLE | 3);
+    assert_int_equal(model_test_last_fault.extra_cap, 1);
     assert_true(conf_is_empty(e));
     EXPECT_OK(conf_call(CONF_ROOT, CNodeCopy, w, 5, 5, caps, 2, 1, NULL));
     assert_int_equal(conf_cap(e).type, KEEL_MODEL_CAP_DOMAIN);
+    /* A send to an endpoint looks its extra caps up too; its label is the message's own. */
+    EXPECT_OK(conf_retype(u, seL4_EndpointObject, 0, e + 10, 1));
+    seL4_SetCap(0, UNRESOLVABLE);
+    EXPECT_CAP_FAULT(seL4_Send(e + 10, seL4_MessageInfo_new(CNodeCopy, 0, 1, 0)));
+    assert_int_equal(model_test_last_fault.invoked, e + 10);
+    assert_int_equal(model_test_last_fault.extra_cap, 0);
+    assert_int_equal(model_test_last_fault.label, CNodeCopy);
+    assert_null(model_test_last_fault.label_name);
+    char expect[96];
+    (void)snprintf(expect, sizeof(expect), "seL4_Send (message label %d) on CPtr %#lx: extra cap 0",
+                   CNodeCopy, (unsigned long)(e + 10));
+    assert_non_null(strstr(model_test_last_fault.message, expect));
 }
 
 static void empty_extra_cap_reaches_the_type_checks(void **state)

@@ -4,9 +4,19 @@
  * snapshots and leak checks, the invariant checker, physical memory access, and booting,
  * re-booting and shutting down worlds other than the default one.
  */
+/* As seL4 user code often starts: the configuration, then libsel4's types header. */
+#include <autoconf.h>
+#include <sel4/types.h>
+
 #include <sel4runtime.h>
 
 #include "conf.h"
+
+#if !defined(CONFIG_ARCH_X86) || !defined(CONFIG_ARCH_X86_64) || !defined(CONFIG_PLAT_PC99) ||     \
+    defined(CONFIG_KERNEL_MCS) || defined(CONFIG_PRINTING) || defined(CONFIG_DEBUG_BUILD) ||       \
+    CONFIG_WORD_SIZE != 64 || CONFIG_MAX_NUM_NODES != 1
+#error "<autoconf.h> does not describe the configuration the model implements"
+#endif
 
 static seL4_BootInfo *bi;
 static seL4_CPtr u, e;
@@ -515,6 +525,29 @@ static void bootinfo_fields(void **state)
     assert_int_equal(conf_cap(seL4_CapInitThreadVSpace).asid, 1);
 }
 
+/* <autoconf.h> and <sel4/types.h> agree with the rest of libsel4 and with the world. */
+static void configuration_and_types_headers(void **state)
+{
+    (void)state;
+    assert_int_equal(seL4_UntypedRetypeMaxObjects, CONFIG_RETYPE_FAN_OUT_LIMIT);
+    assert_int_equal(seL4_MaxPrio, CONFIG_NUM_PRIORITIES - 1);
+    assert_int_equal(seL4_WordBits, CONFIG_WORD_SIZE);
+    assert_int_equal(CONF_ARRAY_LEN(bi->untypedList), CONFIG_MAX_NUM_BOOTINFO_UNTYPED_CAPS);
+    assert_int_equal(bi->initThreadCNodeSizeBits, CONFIG_ROOT_CNODE_SIZE_BITS);
+    /* seL4_NilData as cap data: no badge on an endpoint, no guard on a CNode. */
+    EXPECT_OK(conf_retype(u, seL4_EndpointObject, 0, e, 1));
+    EXPECT_OK(conf_mint(e + 1, e, seL4_AllRights, seL4_NilData));
+    assert_int_equal(conf_cap(e + 1).badge, 0);
+    EXPECT_OK(conf_retype(u, seL4_CapTableObject, 4, e + 2, 1));
+    EXPECT_OK(conf_mint(e + 3, e + 2, seL4_AllRights, seL4_NilData));
+    keel_model_cap_info cn = conf_cap(e + 3);
+    assert_int_equal(cn.guard_size, 0);
+    assert_int_equal(cn.guard, 0);
+    seL4_Time t = 0;
+    seL4_SchedContext sc = seL4_CapNull;
+    assert_int_equal(t + sc, 0);
+}
+
 static void reboot_and_shutdown(void **state)
 {
     (void)state;
@@ -563,6 +596,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(other_worlds, setup, teardown),
         cmocka_unit_test_setup_teardown(explicit_memory_map, setup, teardown),
         cmocka_unit_test_setup_teardown(bootinfo_fields, setup, teardown),
+        cmocka_unit_test_setup_teardown(configuration_and_types_headers, setup, teardown),
         cmocka_unit_test_setup_teardown(reboot_and_shutdown, setup, teardown),
     };
     return cmocka_run_group_tests_name("model.model_api", tests, NULL, NULL);

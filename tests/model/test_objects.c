@@ -3,8 +3,14 @@
  * Object lifetimes: delete and revoke (sel4-semantics §4.6) and what deleting the last cap does
  * to an object (§7.2): final and non-final deletes, CNodes destroyed with everything inside
  * them (nested, and cyclic), revoke order and its effect on counts and watermarks.
+ *
+ * Revoke order is also seen without the model's CDT walk (keel_model_cdt_children walks the same
+ * list revoke does): threads blocked on endpoints are restarted as each endpoint is destroyed,
+ * each at the head of the ready queue (§11.1), so the order they run in afterwards is the
+ * reverse of the order the endpoints went.
  */
 #include "conf.h"
+#include "thread_test.h"
 
 static seL4_BootInfo *bi;
 static seL4_CPtr u, w2, e;
@@ -275,6 +281,49 @@ static void deleting_inside_a_cnode(void **state)
     assert_int_equal(objects(seL4_TCBObject), tcbs - 1);
 }
 
+static seL4_CPtr sender_ep[4];
+
+static void send_then_say(seL4_Word i)
+{
+    /* Blocks (nobody receives); restarted when the endpoint goes, the Send finds an empty
+     * slot, is thrown away, and returns. */
+    seL4_Send(sender_ep[i], seL4_MessageInfo_new(0, 0, 0, 0));
+    tt_log("%c", (char)('a' + i));
+}
+
+static void revoke_order_seen_through_restarted_senders(void **state)
+{
+    (void)state;
+    tt_boot();
+    /* U's derivation list: U, d, V, c, b, a (V an untyped retyped from U after a, c and b
+     * from V, d last). Revoke deletes d, V (not final for anything), c, b, a. */
+    seL4_CPtr U = tt_new(seL4_UntypedObject, 12);
+    sender_ep[0] = tt_new_from(U, seL4_EndpointObject, 0);
+    seL4_CPtr V = tt_new_from(U, seL4_UntypedObject, 8);
+    sender_ep[1] = tt_new_from(V, seL4_EndpointObject, 0);
+    sender_ep[2] = tt_new_from(V, seL4_EndpointObject, 0);
+    sender_ep[3] = tt_new_from(U, seL4_EndpointObject, 0);
+    EXPECT_CHILDREN(U, true, sender_ep[3], V, sender_ep[2], sender_ep[1], sender_ep[0]);
+    seL4_CPtr t[4];
+    for (seL4_Word i = 0; i < 4; i++) {
+        t[i] = tt_thread("sender", send_then_say, i, 100);
+    }
+    tt_let_others_run();
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(tt_state(t[i]), KEEL_MODEL_THREAD_BLOCKED_ON_SEND);
+    }
+    EXPECT_OK(conf_revoke(U));
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(tt_state(t[i]), KEEL_MODEL_THREAD_RESTART);
+    }
+    assert_string_equal(tt_transcript(), "");
+    tt_let_others_run();
+    /* Destroyed d, c, b, a: restarted at the head in that order, so they run a, b, c, d. */
+    assert_string_equal(tt_transcript(), "a\nb\nc\nd\n");
+    MODEL_CHECK();
+    keel_model_shutdown();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -291,6 +340,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(unreachable_cycles_are_cleaned_by_revoke, setup,
                                         conf_teardown),
         cmocka_unit_test_setup_teardown(deleting_inside_a_cnode, setup, conf_teardown),
+        cmocka_unit_test(revoke_order_seen_through_restarted_senders),
     };
     return cmocka_run_group_tests_name("model.objects", tests, NULL, NULL);
 }

@@ -484,6 +484,49 @@ static void pinned_world(void **state)
     assert_true(CPU_EQUAL(&before, &after));
 }
 
+/* Woken by a running thread of equal priority: to the tail, behind a thread already ready at
+ * that priority, and the waker goes on (§11.1). */
+static void equal_priority_wake_goes_behind_ready_threads(void **state)
+{
+    (void)state;
+    tt_boot();
+    ep = tt_new(seL4_NotificationObject, 0); /* a notification, for signal_then_say */
+    assert_int_equal(seL4_TCB_SetPriority(seL4_CapInitThreadTCB, seL4_CapInitThreadTCB, 100),
+                     seL4_NoError);
+    seL4_CPtr w = tt_thread("waiter", signal_then_say, 0, 100);
+    seL4_Yield(); /* the waiter runs and blocks */
+    assert_int_equal(tt_state(w), KEEL_MODEL_THREAD_BLOCKED_ON_NOTIFICATION);
+    seL4_CPtr x = tt_thread("ready", say, 7, 100);
+    assert_int_equal(tt_state(x), KEEL_MODEL_THREAD_RESTART); /* ready, not run yet */
+    seL4_Signal(ep);
+    tt_log("root goes on");
+    seL4_Yield();
+    tt_log("root back");
+    /* At the head, the waiter would have run before the ready thread. */
+    assert_string_equal(tt_transcript(), "root goes on\nthread 7\nwaiter woke\nroot back\n");
+    keel_model_shutdown();
+}
+
+/* Resumed by a running thread of equal priority: to the head of its queue (restart enqueues
+ * it there before the scheduler sees it), and the resumer goes on (§11.1). */
+static void equal_priority_resume_goes_to_the_head(void **state)
+{
+    (void)state;
+    tt_boot();
+    assert_int_equal(seL4_TCB_SetPriority(seL4_CapInitThreadTCB, seL4_CapInitThreadTCB, 100),
+                     seL4_NoError);
+    tt_thread("x", say, 1, 100);
+    tt_log("root after x");
+    tt_thread("y", say, 2, 100);
+    tt_log("root after y");
+    seL4_Yield();
+    tt_log("root back");
+    /* At the tail, x would have run first. */
+    assert_string_equal(tt_transcript(),
+                        "root after x\nroot after y\nthread 2\nthread 1\nroot back\n");
+    keel_model_shutdown();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -504,6 +547,8 @@ int main(void)
         cmocka_unit_test(deleting_a_blocked_thread),
         cmocka_unit_test(deleting_ones_own_tcb),
         cmocka_unit_test(pinned_world),
+        cmocka_unit_test(equal_priority_wake_goes_behind_ready_threads),
+        cmocka_unit_test(equal_priority_resume_goes_to_the_head),
     };
     return cmocka_run_group_tests_name("threads.sched", tests, NULL, NULL);
 }

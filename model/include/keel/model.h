@@ -279,9 +279,19 @@ typedef struct keel_model_fault {
     const char *syscall; /* "seL4_Call", "seL4_Recv", ... */
     const char *thread;  /* the faulting thread's name */
     seL4_CPtr cptr;      /* the CPtr that failed to resolve */
+    seL4_CPtr invoked;   /* the CPtr the syscall was made on (invoked or received on) */
+    int extra_cap;       /* -1: `invoked` itself failed; else the index of the extra cap that did */
+    seL4_Word label;     /* the message label of a send-phase fault (0 in the receive phase) */
+    /* libsel4's name of that label as an invocation ("CNodeCopy"); NULL in the receive phase,
+     * for label 0, and when the invoked cap is an endpoint, notification or reply cap (the label
+     * is then the message's own) */
+    const char *label_name;
     bool in_recv_phase;  /* the receive half of a syscall */
     seL4_Word lookup[4]; /* lookup failure: type, bitsLeft, guardFound/bitsFound, bitsFound */
-    char message[256];   /* a readable description */
+    /* A readable description: the syscall and label, the invoked CPtr, which CPtr failed and
+     * how, e.g. "seL4_Call (CNodeCopy) on CPtr 0x2: extra cap 0 (CPtr 0x10000000000) failed to
+     * resolve (guard mismatch, bits left 64); ..." */
+    char message[512];
 } keel_model_fault;
 
 typedef void (*keel_model_fault_hook)(const keel_model_fault *fault, void *ctx);

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Constants of the x86_64, non-MCS, default kernel configuration (sel4-semantics §1.1).
+ * Constants of the x86_64, non-MCS, default kernel configuration (sel4-semantics §1.1); the
+ * configuration options themselves are in <autoconf.h>.
  */
 #pragma once
+
+#include <autoconf.h> /* the CONFIG_ options, as libsel4 includes them (<sel4/config.h>) */
 
 #define seL4_WordBits           64
 #define seL4_WordSizeBits       3
@@ -45,20 +48,12 @@
 #define seL4_GuardBits            58
 #define seL4_BadgeBits            64
 
-/* CONFIG_RETYPE_FAN_OUT_LIMIT: the most objects one Retype may create. */
-#define seL4_UntypedRetypeMaxObjects 256
+/* The most objects one Retype may create. */
+#define seL4_UntypedRetypeMaxObjects CONFIG_RETYPE_FAN_OUT_LIMIT
 
-#define seL4_NumPriorities 256
+#define seL4_NumPriorities CONFIG_NUM_PRIORITIES
 #define seL4_MinPrio       0
 #define seL4_MaxPrio       (seL4_NumPriorities - 1)
-
-#define CONFIG_ROOT_CNODE_SIZE_BITS          12
-#define CONFIG_MAX_NUM_BOOTINFO_UNTYPED_CAPS 230
-#define CONFIG_RETYPE_FAN_OUT_LIMIT          seL4_UntypedRetypeMaxObjects
-#define CONFIG_RESET_CHUNK_BITS              8
-#define CONFIG_NUM_PRIORITIES                seL4_NumPriorities
-#define CONFIG_TIME_SLICE                    5
-#define CONFIG_WORD_SIZE                     64
 
 /* Where a lookup failed, in the detail words of seL4_FailedLookup and of cap faults. */
 typedef enum {

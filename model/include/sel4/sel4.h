@@ -6,11 +6,7 @@
  */
 #pragma once
 
-#include <sel4/simple_types.h>
-#include <sel4/constants.h>
-#include <sel4/errors.h>
-#include <sel4/objecttype.h>
-#include <sel4/shared_types.h>
+#include <sel4/types.h>
 #include <sel4/faults.h>
 #include <sel4/invocation.h>
 #include <sel4/bootinfo.h>
