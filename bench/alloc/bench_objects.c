@@ -3,11 +3,13 @@
  * Benchmark of object caches and frame pools on the model (recorded qemu world, 504 MiB).
  *
  * For each workload: cold allocations (filling empty caches), warm churn (random free +
- * alloc), then freeing everything. Kernel calls and bytes zeroed are counted by the model
- * (exact, machine-independent); ns/op is host time, indicative only. Slots and metadata are
- * per live object at the peak; metadata counts the records in use (the cache's or pool's own,
- * plus the untyped tree nodes and the slot bitmap below them), not the storage regions the
- * grow hook handed over.
+ * alloc), then freeing everything (for caches, cold frees: every object, then every slab given
+ * back). Kernel calls and bytes zeroed are counted by the model (exact, machine-independent):
+ * calls are invocations plus seL4_Poll system calls; ns/op is host time, indicative only.
+ * Slots and metadata are per live object at the peak; metadata counts the records in use (the
+ * cache's or pool's own, plus the untyped tree nodes and the slot bitmap below them), not the
+ * storage regions the grow hook handed over. A cache's utilisation is the bytes of its live
+ * objects over the bytes of its slabs at the peak.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +36,14 @@ static uint64_t rnd(void)
     return host_rng(&rng);
 }
 
+/* Kernel calls: invocations, and seL4_Poll (a system call the notification cache makes). */
+static uint64_t calls(void)
+{
+    keel_model_counters c;
+    keel_model_counters_get(&c);
+    return c.invocations + c.syscalls[-seL4_SysNBRecv - 1];
+}
+
 static uint64_t zeroed(void)
 {
     keel_model_counters c;
@@ -45,13 +55,22 @@ struct row {
     const char *name;
     double cold, warm_alloc, warm_free, slots, meta, zeroed_per_byte, ns;
     uint64_t stranded, refused;
+    /* Cache rows only. */
+    bool cache;
+    double cold_free, util;
+    uint64_t obj_bytes; /* 0: mixed sizes */
 };
 
 static void print_row(const struct row *r)
 {
-    printf("  %-22s %9.4f %9.3f %9.3f %9.3f %9.3f %9.3f %8llu %8llu %7.0f\n", r->name, r->cold,
-           r->warm_alloc, r->warm_free, r->slots, r->meta, r->zeroed_per_byte,
-           (unsigned long long)r->stranded, (unsigned long long)r->refused, r->ns);
+    char cold_free[16] = "        -", util[16] = "     -";
+    if (r->cache) {
+        snprintf(cold_free, sizeof(cold_free), "%9.4f", r->cold_free);
+        snprintf(util, sizeof(util), "%5.1f%%", 100.0 * r->util);
+    }
+    printf("  %-26s %9.4f %s %9.3f %9.3f %9.4f %9.3f %9.3f %s %8llu %8llu %7.0f\n", r->name,
+           r->cold, cold_free, r->warm_alloc, r->warm_free, r->slots, r->meta, r->zeroed_per_byte,
+           util, (unsigned long long)r->stranded, (unsigned long long)r->refused, r->ns);
 }
 
 /* Metadata below the allocator, attributed to it: untyped nodes and the slot bitmap. */
@@ -75,53 +94,86 @@ static const keel_scrub_t *make_window(void)
     return &window.scrub;
 }
 
+static keel_scrub_window_t large_window;
+
+/* The same for 2 MiB frames: a 2 MiB window with its page directory in place. */
+static const keel_scrub_t *make_large_window(void)
+{
+    uintptr_t va = (uintptr_t)keel_model_host_range(2u << 20, 21);
+    host_map_tables(&ut, &cs, va, 2u << 20, true);
+    keel_scrub_window_init(&large_window, seL4_CapInitThreadVSpace, va);
+    return &large_window.scrub;
+}
+
 static struct row cache_churn(const char *name, seL4_Word type, seL4_Word size_bits, size_t n,
                               size_t pairs, bool scrub)
 {
     boot();
-    struct row r = {.name = name};
+    struct row r = {.name = name, .cache = true};
     keel_cache_t c;
+    const keel_scrub_t *scrubber = NULL;
+    if (scrub) {
+        scrubber = type == seL4_X86_LargePageObject ? make_large_window() : make_window();
+    }
     keel_cache_config_t cfg = {
-        .name = name, .type = type, .size_bits = size_bits, .scrub = scrub ? make_window() : NULL};
+        .name = name, .type = type, .size_bits = size_bits, .scrub = scrubber};
     keel_storage_t s = host_storage(64 * 1024);
-    keel_cache_init(&c, &ut, &cs, &cfg, &s);
+    if (keel_cache_init(&c, &ut, &cs, &cfg, &s) != KEEL_OK) {
+        fprintf(stderr, "bench-alloc-objects: %s: keel_cache_init failed\n", name);
+        exit(1);
+    }
+    r.obj_bytes = 1ull << c.obj_bits;
     keel_cache_obj_t *objs = calloc(n, sizeof(*objs));
-    uint64_t c0 = keel_model_invocations();
+    bool *have = calloc(n, sizeof(*have));
+    uint64_t c0 = calls();
     size_t live = 0;
     for (; live < n; live++) {
         if (keel_cache_alloc(&c, 0, &objs[live]) != KEEL_OK) {
             break;
         }
+        have[live] = true;
     }
-    r.cold = (double)(keel_model_invocations() - c0) / (double)live;
+    r.cold = (double)(calls() - c0) / (double)live;
     keel_cache_stats_t st;
     keel_cache_stats(&c, &st);
     keel_cslot_stats_t cst;
     keel_cslot_stats(&cs, &cst);
     r.slots = (double)cst.slots_taken / (double)live;
     r.meta = ((double)st.meta_used + lower_meta()) / (double)live;
-    uint64_t z0 = zeroed(), handed = 0, alloc_calls = 0, free_calls = 0;
+    uint64_t z0 = zeroed(), w0 = window.bytes + large_window.bytes, handed = 0, alloc_calls = 0,
+             free_calls = 0;
     double t0 = host_now_ns();
     for (size_t i = 0; i < pairs; i++) {
         size_t k = rnd() % live;
-        uint64_t x = keel_model_invocations();
-        keel_cache_free(&c, objs[k].cptr, 0);
-        free_calls += keel_model_invocations() - x;
-        x = keel_model_invocations();
-        keel_cache_alloc(&c, 0, &objs[k]);
-        alloc_calls += keel_model_invocations() - x;
-        handed += 1ull << c.obj_bits;
+        uint64_t x = calls();
+        if (have[k]) {
+            keel_cache_free(&c, objs[k].cptr, 0);
+        }
+        free_calls += calls() - x;
+        x = calls();
+        have[k] = keel_cache_alloc(&c, 0, &objs[k]) == KEEL_OK;
+        alloc_calls += calls() - x;
+        r.refused += !have[k];
+        handed += have[k] ? r.obj_bytes : 0;
     }
     r.ns = (host_now_ns() - t0) / (2.0 * (double)pairs);
     r.warm_alloc = (double)alloc_calls / (double)pairs;
     r.warm_free = (double)free_calls / (double)pairs;
-    r.zeroed_per_byte = (double)(zeroed() - z0 + window.bytes) / (double)handed;
-    window.bytes = 0;
+    r.zeroed_per_byte =
+        (double)(zeroed() - z0 + window.bytes + large_window.bytes - w0) / (double)handed;
+    keel_cache_stats(&c, &st);
+    r.util = (double)(st.live * r.obj_bytes) / (double)st.bytes;
+    window.bytes = large_window.bytes = 0;
+    c0 = calls();
     for (size_t i = 0; i < live; i++) {
-        keel_cache_free(&c, objs[i].cptr, 0);
+        if (have[i]) {
+            keel_cache_free(&c, objs[i].cptr, 0);
+        }
     }
     keel_cache_fini(&c);
+    r.cold_free = (double)(calls() - c0) / (double)live;
     free(objs);
+    free(have);
     return r;
 }
 
@@ -275,7 +327,7 @@ static void mixed_free(keel_cache_t *caches, keel_fpool_t *fp, const struct mixe
 static struct row mixed_churn(size_t n, size_t pairs)
 {
     boot();
-    struct row r = {.name = "mixed (6 caches + pool)"};
+    struct row r = {.name = "mixed (6 caches + pool)", .cache = true};
     static const struct {
         const char *name;
         seL4_Word type, size_bits;
@@ -300,7 +352,7 @@ static struct row mixed_churn(size_t n, size_t pairs)
     keel_fpool_t fp;
     keel_fpool_init(&fp, &ut, &cs, &(keel_fpool_config_t){.scrub = scrub}, &s);
     struct mixed_obj *objs = calloc(n, sizeof(*objs));
-    uint64_t c0 = keel_model_invocations();
+    uint64_t c0 = calls();
     size_t live = 0;
     for (; live < n; live++) {
         struct mixed_obj *o = &objs[live];
@@ -309,7 +361,7 @@ static struct row mixed_churn(size_t n, size_t pairs)
             break;
         }
     }
-    r.cold = (double)(keel_model_invocations() - c0) / (double)live;
+    r.cold = (double)(calls() - c0) / (double)live;
     keel_cslot_stats_t cst;
     keel_cslot_stats(&cs, &cst);
     uint64_t frames = 0;
@@ -330,17 +382,17 @@ static struct row mixed_churn(size_t n, size_t pairs)
     double t0 = host_now_ns();
     for (size_t i = 0; i < pairs; i++) {
         struct mixed_obj *o = &objs[rnd() % live];
-        uint64_t x = keel_model_invocations();
+        uint64_t x = calls();
         mixed_free(caches, &fp, o);
-        free_calls += keel_model_invocations() - x;
+        free_calls += calls() - x;
         o->kind = (unsigned)(rnd() % MIX_KINDS);
-        x = keel_model_invocations();
+        x = calls();
         if (!mixed_alloc(caches, &fp, o)) {
             r.refused++;
             o->kind = MIX_KINDS; /* nothing there */
             continue;
         }
-        alloc_calls += keel_model_invocations() - x;
+        alloc_calls += calls() - x;
         handed += o->bytes;
     }
     r.ns = (host_now_ns() - t0) / (2.0 * (double)pairs);
@@ -348,12 +400,22 @@ static struct row mixed_churn(size_t n, size_t pairs)
     r.warm_free = (double)free_calls / (double)pairs;
     r.zeroed_per_byte = (double)(zeroed() - z0 + window.bytes - w0) / (double)handed;
     window.bytes = 0;
+    uint64_t slab_bytes = 0, live_bytes = 0;
+    for (unsigned i = 0; i < MIX_POOL; i++) {
+        keel_cache_stats_t st;
+        keel_cache_stats(&caches[i], &st);
+        slab_bytes += st.bytes;
+        live_bytes += st.live << caches[i].obj_bits;
+    }
+    r.util = (double)live_bytes / (double)slab_bytes; /* the caches' (the pool's: below) */
+    c0 = calls();
     for (size_t i = 0; i < live; i++) {
         mixed_free(caches, &fp, &objs[i]);
     }
     for (unsigned i = 0; i < MIX_POOL; i++) {
         keel_cache_fini(&caches[i]);
     }
+    r.cold_free = (double)(calls() - c0) / (double)live;
     free(objs);
     return r;
 }
@@ -362,16 +424,23 @@ int main(void)
 {
     printf("Object caches and frame pools on the model, qemu x86_64 512 MiB world\n");
     printf("kernel calls and bytes zeroed counted by the model; ns/op is host time\n\n");
-    printf("  %-22s %9s %9s %9s %9s %9s %9s %8s %8s %7s\n", "workload", "cold/obj", "warm/alloc",
-           "warm/free", "slots/obj", "meta B/obj", "zeroed/B", "stranded", "refused", "ns/op");
+    printf("  %-26s %9s %9s %9s %9s %9s %9s %9s %6s %8s %8s %7s\n", "workload", "alloc cold",
+           "free cold", "alloc warm", "free warm", "slots/obj", "meta B/obj", "zeroed/B", "util",
+           "stranded", "refused", "ns/op");
     struct row rows[] = {
         cache_churn("endpoint cache", seL4_EndpointObject, 0, 100000, 200000, false),
         cache_churn("notification cache", seL4_NotificationObject, 0, 100000, 200000, false),
-        cache_churn("CNode (radix 4) cache", seL4_CapTableObject, 4, 20000, 100000, false),
-        cache_churn("64 KiB untyped cache", seL4_UntypedObject, 16, 2000, 20000, false),
-        cache_churn("TCB cache", seL4_TCBObject, 0, 20000, 50000, false),
-        cache_churn("page table cache", seL4_X86_PageTableObject, 0, 20000, 50000, false),
-        cache_churn("4 KiB frame cache", seL4_X86_4K, 0, 20000, 50000, true),
+        cache_churn("CNode (radix 4) cache", seL4_CapTableObject, 4, 100000, 200000, false),
+        cache_churn("4 KiB untyped cache", seL4_UntypedObject, 12, 100000, 100000, false),
+        cache_churn("TCB cache", seL4_TCBObject, 0, 100000, 100000, false),
+        cache_churn("page table cache", seL4_X86_PageTableObject, 0, 100000, 100000, false),
+        cache_churn("page directory cache", seL4_X86_PageDirectoryObject, 0, 100000, 100000, false),
+        cache_churn("PDPT cache", seL4_X86_PDPTObject, 0, 100000, 100000, false),
+        cache_churn("PML4 cache", seL4_X64_PML4Object, 0, 20000, 50000, false),
+        cache_churn("4 KiB frame cache", seL4_X86_4K, 0, 100000, 100000, true),
+        cache_churn("64 KiB untyped cache", seL4_UntypedObject, 16, 5000, 20000, false),
+        cache_churn("256 KiB untyped cache", seL4_UntypedObject, 18, 1000, 10000, false),
+        cache_churn("2 MiB frame cache", seL4_X86_LargePageObject, 0, 150, 2000, true),
         mixed_churn(40000, 100000),
     };
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
@@ -393,15 +462,29 @@ int main(void)
            "   memory: without a scrubber, dirty frames wait for their whole pool to come back.\n"
            "   The window scrubber maps each dirty frame and unmaps it, 2 calls per frame\n"
            "   reused; DMA zeroing stands for a root task that zeroes frames another way, and\n"
-           "   shows the allocator's own cost. TCBs cost 2 calls to free (suspend, unbind),\n"
-           "   frames and page tables 1 (unmap). mixed: endpoint, notification, TCB, CNode,\n"
+           "   shows the allocator's own cost. Frees cost what resetting the object costs:\n"
+           "   notifications 1 (poll), TCBs 4 (suspend, unbind, registers, priorities), frames\n"
+           "   and page tables 1 (unmap), untypeds 1 (revoke), PML4s 1 (each has a slab of its\n"
+           "   own, revoked: a PML4 is destroyed at free and retyped again, 1 call, for its next\n"
+           "   owner). free cold = freeing every object, then every slab given back; util = live\n"
+           "   object bytes / slab bytes at the peak. mixed: endpoint, notification, TCB, CNode,\n"
            "   page table and 4 KiB frame caches and a pool of 2^0..2^4-frame runs share one\n"
            "   untyped and one slot allocator, 40,000 live objects of random kinds; calls per\n"
            "   object (a run is one), slots and metadata per live object or pool frame; the\n"
            "   extra slots are each cache's free objects in its last slab and the free frames\n"
-           "   of partly used pools, 3%% at this size)\n");
+           "   of partly used pools, 5%% at this size: up to a slab of 1024 per cache)\n");
     printf("  frame pool peak utilisation (random runs until the first refusal): %.1f%% of RAM\n\n",
            100.0 * u1);
+    printf("Objects larger than 16 KiB (fewer than 1024 per 16 MiB slab), per MiB handed out:\n");
+    printf("  %-26s %12s %12s %12s\n", "workload", "calls cold", "slots", "meta B");
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        if (rows[i].obj_bytes > (16u << 10)) {
+            double per_mib = (double)(1u << 20) / (double)rows[i].obj_bytes;
+            printf("  %-26s %12.5f %12.4f %12.3f\n", rows[i].name, rows[i].cold * per_mib,
+                   rows[i].slots * per_mib, rows[i].meta * per_mib);
+        }
+    }
+    printf("\n");
     printf("Targets (DESIGN.md): 0 calls warm; <= 1/64 call per object cold; <= 1.01 slots and\n"
            "<= 1 byte of metadata per live object; 0 stranded requests; <= 1.0 byte zeroed per\n"
            "byte handed out. allocman: 2.99 calls per alloc and per free, 2.99 slots, 222 B per\n"

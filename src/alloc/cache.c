@@ -2,10 +2,12 @@
 /*
  * Object caches (keel/cache.h).
  *
- * Each slab is a slab run (alloc/slab.h) plus bitmaps over its objects: free (constructed,
- * handed out with no kernel call), dead (destroyed, memory back with the slab) and, for frames,
- * dirty (free but holding a previous owner's bytes). An object that is none of these is in
- * use. Slabs are on one of three lists by what they can give and whether they are in use:
+ * Each slab is a slab run (alloc/slab.h) plus bitmaps over its objects: free (handed out with
+ * no kernel call), dead (destroyed, memory back with the slab) and, for frames, dirty (free but
+ * holding a previous owner's bytes). An object that is none of these is in use. With a
+ * constructor, the objects of index below `built` that are not dead are constructed; a slab is
+ * finished (built = count) before any of its objects is handed out. Slabs are on one of three
+ * lists by what they can give and whether they are in use:
  *   partial  some objects in use, some can be handed out
  *   full     some objects in use, none can be handed out
  *   empty    no object in use (can be given back)
@@ -19,15 +21,17 @@
 #include "core/list.h"
 #include "kernel/kcall.h"
 
-#define SLAB_BYTES_MIN (16ull << 10)
-#define SLAB_BYTES_CAP (16ull << 20)
-#define MAX_SLAB_BITS  12 /* 4096 objects: a slot run stays inside one leaf CNode */
+#define SLAB_BITS      10            /* 1024 objects (4 retypes of 256) */
+#define SLAB_BYTES_CAP (16ull << 20) /* fewer objects while a slab would be larger */
+#define PML4_SLAB_BITS 0             /* one: a freed PML4 is destroyed and remade (cache.h) */
+#define MAX_SLAB_BITS  12            /* 4096 objects: a slot run stays inside one leaf CNode */
 
 typedef struct keel_cache_slab {
     keel_tnode_t node;
     keel_link_t link; /* on partial, full or empty */
     struct slab_run run;
     uint32_t free, dead, dirty; /* objects in each state */
+    uint32_t built;             /* objects below this index (and not dead) are constructed */
     uint64_t bits[];            /* free bits, dead bits, dirty bits */
 } keel_cache_slab_t;
 
@@ -162,45 +166,104 @@ static uint64_t obj_paddr(const keel_cache_t *c, const keel_cache_slab_t *s, uin
     return s->run.block.paddr + ((uint64_t)i << c->obj_bits);
 }
 
-static void destroy_objects(keel_cache_t *c, keel_cache_slab_t *s)
+/* The lower layers' (untyped and slot allocators') counts when an operation began. */
+struct lower_mark {
+    uint64_t ut_calls, ut_errors, cs_calls, cs_errors;
+};
+
+static struct lower_mark lower_mark(const keel_cache_t *c)
 {
-    if (c->dtor == NULL) {
-        return;
+    return (struct lower_mark){c->ut->kstat.calls, c->ut->kstat.errors, c->cs->kstat.calls,
+                               c->cs->kstat.errors};
+}
+
+/* Count the lower layers' calls since `m` as the cache's own, and their last error. */
+static void count_lower(keel_cache_t *c, const struct lower_mark *m)
+{
+    c->kstat.calls += c->ut->kstat.calls - m->ut_calls + c->cs->kstat.calls - m->cs_calls;
+    c->kstat.errors += c->ut->kstat.errors - m->ut_errors + c->cs->kstat.errors - m->cs_errors;
+    if (c->cs->kstat.errors != m->cs_errors) {
+        c->kstat.last = c->cs->kstat.last;
     }
-    for (uint32_t i = 0; i < s->run.count; i++) {
-        if (!bit_get(bitmap(s, c, DEAD_BITS), i)) {
-            c->dtor(c->ctx, s->run.first + i, obj_paddr(c, s, i));
-        }
+    if (c->ut->kstat.errors != m->ut_errors) {
+        c->kstat.last = c->ut->kstat.last;
     }
 }
 
-static keel_err_t slab_make(keel_cache_t *c)
+static bool constructed(const keel_cache_t *c, keel_cache_slab_t *s, uint32_t i)
+{
+    return i < s->built && !bit_get(bitmap(s, c, DEAD_BITS), i);
+}
+
+/* The destructor for every constructed object of a slab whose objects the kernel has just
+ * destroyed; nothing of the slab is constructed afterwards. */
+static void destructed_all(keel_cache_t *c, keel_cache_slab_t *s)
+{
+    if (c->dtor != NULL) {
+        for (uint32_t i = 0; i < s->built; i++) {
+            if (constructed(c, s, i)) {
+                c->dtor(c->ctx, s->run.first + i, obj_paddr(c, s, i));
+            }
+        }
+    }
+    s->built = 0;
+}
+
+/* Give back an empty slab; KEEL_EKERNEL if the kernel refused (nothing changed). */
+static keel_err_t slab_give_back(keel_cache_t *c, keel_cache_slab_t *s)
+{
+    KEEL_ASSERT(in_use(c, s) == 0, "keel_cache: giving back a slab in use");
+    /* A slab whose objects are all dead has no children: nothing to revoke. */
+    if (s->dead < s->run.count && slab_run_revoke(c->cs, &c->kstat, &s->run) != KEEL_OK) {
+        return KEEL_EKERNEL;
+    }
+    destructed_all(c, s);
+    slab_run_release(c->ut, c->cs, &s->run);
+    keel_list_remove(&c->empty, &s->link);
+    keel_treap_remove(&c->slabs, &s->node);
+    keel_meta_put(&c->meta, s);
+    c->slabs_given_back++;
+    return KEEL_OK;
+}
+
+/*
+ * Construct a slab's objects not constructed yet. On a constructor's error the slab stays as
+ * far as it got, and is given back if the kernel lets it (or finished on its next use).
+ */
+static keel_err_t slab_finish(keel_cache_t *c, keel_cache_slab_t *s)
+{
+    /* A constructor that allocates may make the untyped allocator reclaim: not this slab. */
+    c->constructing = true;
+    keel_err_t err = KEEL_OK;
+    for (; s->built < s->run.count; s->built++) {
+        uint32_t i = s->built;
+        if (c->ctor == NULL || bit_get(bitmap(s, c, DEAD_BITS), i)) {
+            continue;
+        }
+        err = c->ctor(c->ctx, s->run.first + i, obj_paddr(c, s, i));
+        if (err != KEEL_OK) {
+            break;
+        }
+    }
+    c->constructing = false;
+    if (err != KEEL_OK) {
+        (void)slab_give_back(c, s);
+    }
+    return err;
+}
+
+static keel_err_t slab_make(keel_cache_t *c, keel_cache_slab_t **out)
 {
     keel_err_t err = keel_meta_reserve(&c->meta, 1);
     if (err != KEEL_OK) {
         return err;
     }
     struct slab_run run;
+    struct lower_mark m = lower_mark(c);
     err = slab_run_make(c->ut, c->cs, &c->kstat, c->type, c->size_bits, c->obj_bits,
                         1u << c->slab_bits, false, 0, &run);
+    count_lower(c, &m);
     if (err != KEEL_OK) {
-        return err;
-    }
-    uint32_t made = 0;
-    if (c->ctor != NULL) {
-        for (; made < run.count; made++) {
-            err = c->ctor(c->ctx, run.first + made,
-                          run.block.paddr + ((uint64_t)made << c->obj_bits));
-            if (err != KEEL_OK) {
-                break;
-            }
-        }
-    }
-    if (err != KEEL_OK) {
-        while (c->dtor != NULL && made-- > 0) {
-            c->dtor(c->ctx, run.first + made, run.block.paddr + ((uint64_t)made << c->obj_bits));
-        }
-        (void)slab_run_unmake(c->ut, c->cs, &run);
         return err;
     }
     keel_cache_slab_t *s = keel_meta_take(&c->meta);
@@ -212,29 +275,15 @@ static keel_err_t slab_make(keel_cache_t *c)
     keel_treap_insert(&c->slabs, &s->node, run.first);
     keel_list_push(&c->empty, &s->link);
     c->slabs_made++;
-    return KEEL_OK;
-}
-
-/* Give back an empty slab; KEEL_EKERNEL if the kernel refused (nothing changed). */
-static keel_err_t slab_give_back(keel_cache_t *c, keel_cache_slab_t *s)
-{
-    KEEL_ASSERT(in_use(c, s) == 0, "keel_cache: giving back a slab in use");
-    destroy_objects(c, s);
-    keel_err_t err = slab_run_unmake(c->ut, c->cs, &s->run);
-    if (err != KEEL_OK) {
-        return err;
-    }
-    keel_list_remove(&c->empty, &s->link);
-    keel_treap_remove(&c->slabs, &s->node);
-    keel_meta_put(&c->meta, s);
-    c->slabs_given_back++;
+    *out = s;
     return KEEL_OK;
 }
 
 static bool reclaim(void *ctx, unsigned size_bits)
 {
     (void)size_bits;
-    return keel_cache_reap(ctx) > 0;
+    keel_cache_t *c = ctx;
+    return !c->constructing && keel_cache_reap(c) > 0;
 }
 
 /* ---- Public operations ----------------------------------------------------------------------- */
@@ -256,15 +305,10 @@ keel_err_t keel_cache_init(keel_cache_t *c, keel_ut_t *ut, keel_cslot_t *cs,
     if (config->objs_per_slab != 0) {
         c->slab_bits = (unsigned)__builtin_ctz(config->objs_per_slab);
     } else {
-        /* 256 objects (one retype), but at least 16 KiB for tiny objects, so a slab's record
-         * is a small share of it; halved while a slab would exceed 16 MiB, but not below 64
-         * objects for objects up to 256 KiB. */
-        unsigned bits = 8;
-        while (bits < MAX_SLAB_BITS && (1ull << (bits + obj_bits)) < SLAB_BYTES_MIN) {
-            bits++;
-        }
-        while (bits > 0 && (1ull << (bits + obj_bits)) > SLAB_BYTES_CAP &&
-               (bits > 6 || obj_bits > 18)) {
+        /* 1024 objects (4 retypes), halved while a slab would exceed 16 MiB; a PML4, which is
+         * destroyed at free, in a slab of its own (cache.h). */
+        unsigned bits = config->type == seL4_X64_PML4Object ? PML4_SLAB_BITS : SLAB_BITS;
+        while (bits > 0 && (1ull << (bits + obj_bits)) > SLAB_BYTES_CAP) {
             bits--;
         }
         c->slab_bits = bits;
@@ -280,6 +324,7 @@ keel_err_t keel_cache_init(keel_cache_t *c, keel_ut_t *ut, keel_cslot_t *cs,
     keel_treap_init(&c->slabs);
     c->partial = c->full = c->empty = NULL;
     c->live = c->allocs = c->frees = c->slabs_made = c->slabs_given_back = 0;
+    c->constructing = false;
     keel_meta_init(&c->meta, slab_record_size(c), storage);
     c->reclaimer = (keel_ut_reclaimer_t){.reclaim = reclaim, .ctx = c};
     keel_ut_add_reclaimer(ut, &c->reclaimer);
@@ -312,30 +357,35 @@ static uint32_t first_set(const uint64_t *b, size_t nwords)
 }
 
 /*
- * An empty slab of dirty frames and no scrubber: make its frames again in place (one revoke,
- * one retype per 256: the kernel zeroes the slab) instead of taking more memory.
+ * An empty slab with nothing to hand out (dirty frames without a scrubber, destroyed objects):
+ * make its objects again in place (one revoke, one retype per 256; the kernel zeroes the
+ * block) instead of taking more memory. If a retype fails, the objects not made are dead and
+ * come back with the slab's next remake.
  */
 static keel_err_t slab_remake(keel_cache_t *c, keel_cache_slab_t *s)
 {
-    destroy_objects(c, s);
-    keel_err_t err = slab_run_remake(c->cs, &c->kstat, c->type, c->size_bits, &s->run);
-    if (err != KEEL_OK) {
-        /* The run may be half made: give the slab back whole. */
-        s->dirty = s->dead = 0;
-        s->free = s->run.count;
-        (void)slab_give_back(c, s);
-        return err;
+    if (s->dead < s->run.count && slab_run_revoke(c->cs, &c->kstat, &s->run) != KEEL_OK) {
+        return KEEL_EKERNEL;
     }
-    RELIST(c, s, {
-        for (uint32_t i = 0; i < s->run.count; i++) {
-            bit_put(bitmap(s, c, FREE_BITS), i, true);
-            bit_put(bitmap(s, c, DEAD_BITS), i, false);
+    destructed_all(c, s);
+    for (uint32_t i = 0; i < s->run.count; i++) {
+        bit_put(bitmap(s, c, FREE_BITS), i, false);
+        bit_put(bitmap(s, c, DEAD_BITS), i, true);
+        if (is_frame(c->type)) {
             bit_put(bitmap(s, c, DIRTY_BITS), i, false);
         }
-        s->free = s->run.count;
-        s->dead = s->dirty = 0;
-    });
-    return KEEL_OK;
+    }
+    s->free = s->dirty = 0;
+    s->dead = s->run.count;
+    uint32_t made;
+    keel_err_t err = slab_run_retype(c->cs, &c->kstat, c->type, c->size_bits, &s->run, &made);
+    for (uint32_t i = 0; i < made; i++) {
+        bit_put(bitmap(s, c, DEAD_BITS), i, false);
+        bit_put(bitmap(s, c, FREE_BITS), i, true);
+    }
+    s->dead -= made;
+    s->free = made;
+    return err;
 }
 
 /* The slab the next object comes from (made or remade if need be). */
@@ -351,22 +401,33 @@ static keel_err_t slab_to_use(keel_cache_t *c, keel_cache_slab_t **out)
             return KEEL_OK;
         }
     }
-    keel_err_t err;
     if (c->empty != NULL) {
-        keel_cache_slab_t *e = slab_of_link(c->empty);
-        err = slab_remake(c, e);
-        *out = e;
-    } else {
-        err = slab_make(c);
         *out = slab_of_link(c->empty);
+        return slab_remake(c, *out);
     }
+    return slab_make(c, out);
+}
+
+/* The slab the next object comes from, its objects constructed. */
+static keel_err_t slab_ready(keel_cache_t *c, keel_cache_slab_t **out)
+{
+    keel_cache_slab_t *s = NULL;
+    keel_err_t err = slab_to_use(c, &s);
+    if (err != KEEL_OK) {
+        return err;
+    }
+    KEEL_ASSERT(s != NULL, "keel_cache: no slab");
+    if (s->built < s->run.count) {
+        err = slab_finish(c, s);
+    }
+    *out = s;
     return err;
 }
 
 keel_err_t keel_cache_alloc(keel_cache_t *c, unsigned flags, keel_cache_obj_t *out)
 {
     keel_cache_slab_t *s;
-    keel_err_t err = slab_to_use(c, &s);
+    keel_err_t err = slab_ready(c, &s);
     if (err != KEEL_OK) {
         return err;
     }
@@ -416,7 +477,8 @@ static keel_cache_slab_t *slab_of(const keel_cache_t *c, seL4_CPtr obj, uint32_t
 bool keel_cache_owns(const keel_cache_t *c, seL4_CPtr obj)
 {
     uint32_t i;
-    return slab_of(c, obj, &i) != NULL;
+    keel_cache_slab_t *s = slab_of(c, obj, &i);
+    return s != NULL && !bit_get(bitmap(s, c, DEAD_BITS), i);
 }
 
 /* What the kernel must do before an object of this type can go to a new owner. */
@@ -427,13 +489,26 @@ static keel_err_t reset(keel_cache_t *c, seL4_CPtr obj)
     switch (c->type) {
     case seL4_UntypedObject:
         return kc_revoke(&c->kstat, root, obj, depth) == seL4_NoError ? KEEL_OK : KEEL_EKERNEL;
-    case seL4_TCBObject:
+    case seL4_NotificationObject:
+        /* An active notification's word goes back to 0 (idle); an idle one stays so. */
+        (void)kc_poll(&c->kstat, obj);
+        return KEEL_OK;
+    case seL4_TCBObject: {
         if (kc_tcb_suspend(&c->kstat, obj) != seL4_NoError) {
             return KEEL_EKERNEL;
         }
         /* Not bound is IllegalOperation, which is fine: there is nothing to undo. */
         seL4_Error err = kc_tcb_unbind(&c->kstat, obj);
-        return err == seL4_NoError || err == seL4_IllegalOperation ? KEEL_OK : KEEL_EKERNEL;
+        if (err != seL4_NoError && err != seL4_IllegalOperation) {
+            return KEEL_EKERNEL;
+        }
+        /* Registers as a new TCB's; priority and MCP 0 (the TCB is its own authority: 0 is
+         * within anyone's MCP). */
+        return kc_tcb_zero_registers(&c->kstat, obj) == seL4_NoError &&
+                       kc_tcb_set_sched_params(&c->kstat, obj, obj, 0, 0) == seL4_NoError
+                   ? KEEL_OK
+                   : KEEL_EKERNEL;
+    }
     case seL4_X86_4K:
     case seL4_X86_LargePageObject:
     case seL4_X64_HugePageObject:
@@ -457,22 +532,31 @@ keel_err_t keel_cache_free(keel_cache_t *c, seL4_CPtr obj, unsigned flags)
                 "keel_cache_free: object not in use (double free?)");
     seL4_CNode root = keel_cslot_root(c->cs);
     seL4_Uint8 depth = keel_cslot_depth(c->cs);
-    if ((flags & (KEEL_CACHE_REVOKE | KEEL_CACHE_DESTROY)) &&
-        kc_revoke(&c->kstat, root, obj, depth) != seL4_NoError) {
-        return KEEL_EKERNEL;
+    if (c->type == seL4_X64_PML4Object) {
+        flags |= KEEL_CACHE_DESTROY; /* only deleting its caps takes a PML4's ASID away */
     }
     if (flags & KEEL_CACHE_DESTROY) {
+        /* The last object of its slab not yet destroyed goes, copies and all, with one revoke
+         * of the slab's block; any other with a revoke of its cap and a delete. */
+        if (s->dead + 1 == s->run.count) {
+            if (slab_run_revoke(c->cs, &c->kstat, &s->run) != KEEL_OK) {
+                return KEEL_EKERNEL;
+            }
+        } else if (kc_revoke(&c->kstat, root, obj, depth) != seL4_NoError ||
+                   kc_delete(&c->kstat, root, obj, depth) != seL4_NoError) {
+            return KEEL_EKERNEL;
+        }
         if (c->dtor != NULL) {
             c->dtor(c->ctx, obj, obj_paddr(c, s, i));
-        }
-        if (kc_delete(&c->kstat, root, obj, depth) != seL4_NoError) {
-            return KEEL_EKERNEL;
         }
         RELIST(c, s, {
             bit_put(bitmap(s, c, DEAD_BITS), i, true);
             s->dead++;
         });
     } else {
+        if ((flags & KEEL_CACHE_REVOKE) && kc_revoke(&c->kstat, root, obj, depth) != seL4_NoError) {
+            return KEEL_EKERNEL;
+        }
         keel_err_t err = reset(c, obj);
         if (err != KEEL_OK) {
             return err;
@@ -570,6 +654,11 @@ int keel_cache_check(const keel_cache_t *c, const keel_kview_t *kview, const cha
         if (counts[FREE_BITS] != s->free || counts[DEAD_BITS] != s->dead ||
             counts[DIRTY_BITS] != s->dirty) {
             *what = "a slab's counts differ from its bitmaps";
+            return -1;
+        }
+        if (s->built > s->run.count || (in_use(c, s) > 0 && s->built < s->run.count) ||
+            (c->ctor == NULL && s->built != 0 && s->built != s->run.count)) {
+            *what = "a slab in use has objects not constructed";
             return -1;
         }
         const keel_link_t *heads[] = {c->empty, c->partial, c->full};

@@ -32,3 +32,15 @@ keel_err_t slab_run_remake(keel_cslot_t *cs, keel_kstat_t *ks, seL4_Word type, s
 
 /* Destroy every object and give the block and slots back. KEEL_EKERNEL changes nothing. */
 keel_err_t slab_run_unmake(keel_ut_t *ut, keel_cslot_t *cs, const struct slab_run *run);
+
+/*
+ * The same in steps, for callers that must know which objects exist after a failure:
+ * revoke the block (every object goes; KEEL_EKERNEL changes nothing); retype the objects again
+ * after a revoke, `*made` set to how many exist (a prefix of the run, whole batches) whether
+ * or not it fails; give back the block and slots of a run whose block has no children (no
+ * kernel call).
+ */
+keel_err_t slab_run_revoke(keel_cslot_t *cs, keel_kstat_t *ks, const struct slab_run *run);
+keel_err_t slab_run_retype(keel_cslot_t *cs, keel_kstat_t *ks, seL4_Word type, seL4_Word size_bits,
+                           const struct slab_run *run, uint32_t *made);
+void slab_run_release(keel_ut_t *ut, keel_cslot_t *cs, const struct slab_run *run);

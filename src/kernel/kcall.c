@@ -73,6 +73,27 @@ seL4_Error kc_tcb_unbind(keel_kstat_t *ks, seL4_TCB tcb)
     return account(ks, TCBUnbindNotification, seL4_TCB_UnbindNotification(tcb));
 }
 
+seL4_Error kc_tcb_zero_registers(keel_kstat_t *ks, seL4_TCB tcb)
+{
+    seL4_UserContext regs = {0};
+    return account(ks, TCBWriteRegisters,
+                   seL4_TCB_WriteRegisters(tcb, 0, 0, sizeof(regs) / sizeof(seL4_Word), &regs));
+}
+
+seL4_Error kc_tcb_set_sched_params(keel_kstat_t *ks, seL4_TCB tcb, seL4_TCB authority,
+                                   seL4_Word mcp, seL4_Word prio)
+{
+    return account(ks, TCBSetSchedParams, seL4_TCB_SetSchedParams(tcb, authority, mcp, prio));
+}
+
+seL4_Word kc_poll(keel_kstat_t *ks, seL4_CPtr ntfn)
+{
+    seL4_Word badge = 0;
+    (void)seL4_Poll(ntfn, &badge);
+    ks->calls++;
+    return badge;
+}
+
 seL4_Error kc_page_unmap(keel_kstat_t *ks, seL4_CPtr frame)
 {
     return account(ks, X86PageUnmap, seL4_X86_Page_Unmap(frame));

@@ -21,6 +21,14 @@ seL4_Error kc_copy(keel_kstat_t *ks, seL4_CNode root, seL4_Word dest, seL4_Uint8
                    seL4_CapRights_t rights);
 seL4_Error kc_tcb_suspend(keel_kstat_t *ks, seL4_TCB tcb);
 seL4_Error kc_tcb_unbind(keel_kstat_t *ks, seL4_TCB tcb);
+/* Write every register of a (stopped) thread as zero; the kernel sanitises the flags word. */
+seL4_Error kc_tcb_zero_registers(keel_kstat_t *ks, seL4_TCB tcb);
+/* Set a thread's maximum controlled priority and priority, with `authority` as the authority. */
+seL4_Error kc_tcb_set_sched_params(keel_kstat_t *ks, seL4_TCB tcb, seL4_TCB authority,
+                                   seL4_Word mcp, seL4_Word prio);
+/* Poll a notification (seL4_Poll: a system call, not an invocation; it cannot fail): its word
+ * if it was active, which resets it to idle, or 0. */
+seL4_Word kc_poll(keel_kstat_t *ks, seL4_CPtr ntfn);
 seL4_Error kc_page_unmap(keel_kstat_t *ks, seL4_CPtr frame);
 /* Unmap a page table, page directory or PDPT (by its object type). */
 seL4_Error kc_table_unmap(keel_kstat_t *ks, seL4_Word type, seL4_CPtr table);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Caches of objects the kernel must reset before a new owner gets them (keel/cache.h): TCBs
- * (suspend, unbind), frames (unmap, then scrub), page tables (unmap, which zeroes them); and
+ * (suspend, unbind, registers, priorities), frames (unmap, then scrub), page tables (unmap,
+ * which zeroes them); and
  * the window scrubber zeroing frames through a real mapping. Threads, mappings and IPC are the
  * model's thread layer's, so the tests run under TSan too.
  */
@@ -148,12 +149,13 @@ static void without_a_scrubber_slabs_are_remade(void **state)
     (void)state;
     keel_cache_t plain;
     cache(&plain, "unscrubbed frames", seL4_X86_4K, NULL);
-    keel_cache_obj_t f[256];
-    for (int i = 0; i < 256; i++) {
+    enum { SLAB = 1024 };
+    static keel_cache_obj_t f[SLAB];
+    for (int i = 0; i < SLAB; i++) {
         assert_int_equal(keel_cache_alloc(&plain, 0, &f[i]), KEEL_OK);
         memset(keel_model_phys(f[i].paddr, PAGE), 0x3c, PAGE);
     }
-    for (int i = 0; i < 256; i++) {
+    for (int i = 0; i < SLAB; i++) {
         assert_int_equal(keel_cache_free(&plain, f[i].cptr, 0), KEEL_OK);
     }
     keel_model_counters c0, c1;
@@ -161,11 +163,11 @@ static void without_a_scrubber_slabs_are_remade(void **state)
     uint64_t before = calls();
     keel_cache_obj_t g;
     assert_int_equal(keel_cache_alloc(&plain, 0, &g), KEEL_OK);
-    /* The slab was remade in place (revoke + one retype of 256); the kernel zeroed 1 MiB. */
-    assert_int_equal(calls() - before, 2);
+    /* The slab was remade in place (revoke + 4 retypes of 256); the kernel zeroed 4 MiB. */
+    assert_int_equal(calls() - before, 5);
     keel_model_counters_get(&c1);
-    assert_int_equal(c1.bytes_zeroed - c0.bytes_zeroed, 256 * PAGE);
-    assert_true(keel_model_phys_is_zero(f[0].paddr, 256 * PAGE));
+    assert_int_equal(c1.bytes_zeroed - c0.bytes_zeroed, SLAB * PAGE);
+    assert_true(keel_model_phys_is_zero(f[0].paddr, SLAB * PAGE));
     keel_cache_stats_t st;
     keel_cache_stats(&plain, &st);
     assert_int_equal(st.slabs, 1);
@@ -275,14 +277,6 @@ static void parked_thread(seL4_Word arg)
     seL4_Wait(parked, &badge); /* never signalled */
 }
 
-/* The same, at another entry point: a thread whose registers are written with the rip it
- * already has continues where it was (the model has no program counter inside a function,
- * docs/model-threads.md), so a recycled TCB is started somewhere new. */
-static void parked_thread_again(seL4_Word arg)
-{
-    parked_thread(arg);
-}
-
 /* A cache TCB set up as a thread of the root task's CSpace and VSpace, and started at fn. */
 static void start(seL4_CPtr tcb, uint8_t *ipc_va, seL4_CPtr ipc_frame, void (*fn)(seL4_Word))
 {
@@ -321,10 +315,10 @@ static void tcbs_are_suspended_and_unbound(void **state)
     start(t.cptr, ipc_va, ipc_frame, parked_thread);
     assert_int_equal(runs, 1);
     assert_int_equal(seL4_TCB_BindNotification(t.cptr, bound), seL4_NoError);
-    /* Freeing stops the thread and unbinds it: 2 calls. */
+    /* Freeing stops the thread, unbinds it, zeroes its registers and its priorities: 4 calls. */
     uint64_t before = calls();
     assert_int_equal(keel_cache_free(&tcbs, t.cptr, 0), KEEL_OK);
-    assert_int_equal(calls() - before, 2);
+    assert_int_equal(calls() - before, 4);
     assert_int_equal(keel_model_tcb_state(t.cptr), KEEL_MODEL_THREAD_INACTIVE);
     /* Its notification is free to bind elsewhere. */
     keel_cache_obj_t other;
@@ -332,11 +326,14 @@ static void tcbs_are_suspended_and_unbound(void **state)
     assert_int_equal(seL4_TCB_BindNotification(other.cptr, bound), seL4_NoError);
     assert_int_equal(seL4_TCB_UnbindNotification(other.cptr), seL4_NoError);
     assert_int_equal(keel_cache_free(&tcbs, other.cptr, 0), KEEL_OK);
-    /* The same TCB, handed out again, runs again. */
+    /* The same TCB, handed out again, runs again from the same entry point: its registers were
+     * zeroed at free, so writing that rip starts the thread afresh (a thread whose registers
+     * are written with the rip it already has would continue where it was: the model has no
+     * program counter inside a function, docs/model-threads.md). */
     keel_cache_obj_t again;
     assert_int_equal(keel_cache_alloc(&tcbs, 0, &again), KEEL_OK);
     assert_int_equal(again.cptr, t.cptr);
-    start(again.cptr, ipc_va, ipc_frame, parked_thread_again);
+    start(again.cptr, ipc_va, ipc_frame, parked_thread);
     assert_int_equal(runs, 2);
     assert_int_equal(keel_cache_free(&tcbs, again.cptr, 0), KEEL_OK);
     check();
