@@ -5,6 +5,7 @@
  * the faulting syscall; without a usable fault endpoint the thread stops and the fault hook
  * says so.
  */
+#include <signal.h>
 #include <string.h>
 
 #include "thread_test.h"
@@ -284,6 +285,39 @@ static void stale_fault_does_not_turn_a_send_into_a_call(void **state)
     keel_model_shutdown();
 }
 
+static void recv_on_bad_cptr(seL4_Word arg)
+{
+    (void)arg;
+    seL4_Word badge;
+    (void)seL4_Recv(1ull << 40, &badge);
+    tt_log("not reached");
+}
+
+/* In a fresh process: a thread with no fault endpoint faults under the model's default hook. */
+static void fault_under_the_default_hook(void)
+{
+    tt_boot();
+    keel_model_set_fault_hook(NULL, NULL); /* back to the model's own */
+    tt_thread("victim", recv_on_bad_cptr, 0, 100);
+    tt_let_others_run();
+    fprintf(stderr, "the root thread went on\n");
+}
+
+/* Without a fault endpoint and with no hook of the program's, the model stops loudly: it
+ * prints what happened and aborts before any other thread runs. */
+static void default_hook_stops_loudly(void **state)
+{
+    (void)state;
+    char out[2048];
+    assert_int_equal(tt_run_dying(fault_under_the_default_hook, out, sizeof(out)), SIGABRT);
+    assert_non_null(strstr(out, "keel model: cap fault in thread 'victim'"));
+    assert_non_null(strstr(out, "seL4_Recv on CPtr 0x10000000000"));
+    assert_non_null(strstr(out, "guard mismatch"));
+    assert_non_null(strstr(out, "in the receive phase"));
+    assert_non_null(strstr(out, "no usable fault handler (fault endpoint CPtr 0)"));
+    assert_null(strstr(out, "the root thread went on"));
+}
+
 /* The root thread without a fault handler: the test hook long-jumps out, it runs on. */
 static void root_thread_cap_fault(void **state)
 {
@@ -317,6 +351,7 @@ int main(void)
         cmocka_unit_test(double_fault_stops_the_thread),
         cmocka_unit_test(root_thread_cap_fault),
         cmocka_unit_test(stale_fault_does_not_turn_a_send_into_a_call),
+        cmocka_unit_test(default_hook_stops_loudly),
     };
     return cmocka_run_group_tests_name("threads.fault", tests, NULL, NULL);
 }
