@@ -12,7 +12,8 @@
  * Calls and replies. A Call that transfers through a cap with Grant or GrantReply leaves the
  * caller BlockedOnReply and puts a reply cap, a CDT child of the caller's master reply cap
  * (made at its first Resume), in the receiver's caller slot; without either right the caller
- * becomes Inactive. Reply (and the first half of ReplyRecv) uses the caller slot; a saved reply
+ * becomes Inactive; a Send never waits for a reply, even from a thread with a stale fault record
+ * (that rule is MCS's). Reply (and the first half of ReplyRecv) uses the caller slot; a saved reply
  * cap is used by Send/Call on it. A receive first deletes an unsaved reply cap. Replying to a
  * thread stopped by a fault restarts it instead of transferring (fault.c).
  *
@@ -210,7 +211,9 @@ static void receive_ipc(struct tcb *t, struct cap cap, bool blocking)
     bool grant = sender->blocked_grant;
     bool grant_reply = sender->blocked_grant_reply;
     do_ipc_transfer(sender, ep, sender->blocked_badge, grant, t);
-    if (sender->blocked_is_call || sender->fault.type != seL4_Fault_NullFault) {
+    /* Non-MCS looks at the call flag only (a fault is always sent as a Call). A stale fault
+     * record does not make a Send wait for a reply: that "or a pending fault" rule is MCS's. */
+    if (sender->blocked_is_call) {
         if (grant || grant_reply) {
             setup_caller_cap(sender, t, cap_grant);
         } else {

@@ -14,6 +14,13 @@
  * Without a usable handler the thread takes a "double fault" and stops (syscall.c:cap_fault);
  * the model reports it through the fault hook (keel/model.h).
  *
+ * The fault record (t->fault) is set only when a fault message is sent, and cleared only by a
+ * reply to it or by cancelling the thread's wait for that reply (endpoint.c). A fault whose
+ * message was queued and then cancelled (the fault endpoint deleted, Suspend) stays recorded:
+ * every later message the thread sends is that fault message, as the kernel's doIPCTransfer
+ * decides by the sender's fault; whether the sender then waits for a reply still depends only
+ * on its operation being a Call (non-MCS receiveIPC/sendIPC).
+ *
  * Not modelled: VM faults (a bad host access is a host crash), unknown-syscall and user
  * exceptions (the model has no instruction stream), and the MCS fault handler slot. The
  * fault's IP word is the thread's rip: the model has no program counter, so it is the entry

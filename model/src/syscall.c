@@ -12,8 +12,9 @@
  * The syscall registers live in the caller's TCB (t->sr) while it is in the kernel: a thread
  * that blocks leaves its message there for the thread that later completes the IPC, which
  * writes the results there; the thread layer (thread.c) re-runs syscall_dispatch() when a
- * blocked thread is restarted. A cap fault with no fault handler stops the thread; its host
- * thread then calls the fault hook before any other thread runs.
+ * blocked thread is restarted: a new kernel entry, counted as one. A cap fault with no fault
+ * handler stops the thread; its host thread then calls the fault hook before any other thread
+ * runs.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -501,21 +502,29 @@ void kernel_syscall(seL4_Syscall_ID sys, struct syscall_regs *r)
         model_panic("unknown syscall %d", (int)sys);
     }
     kernel_enter(t);
-    ks.counters.syscalls[-sys - 1]++;
     t->sr = *r;
     t->sysno = sys;
-    if ((sys == seL4_SysCall || sys == seL4_SysReplyRecv) && fastpath_would_take(t, sys)) {
-        ks.counters.fastpath++;
-    }
     thread_run_syscall(t);
     /* The thread is current again, with its results in its registers. */
     *r = t->sr;
     kernel_exit(t);
 }
 
+/*
+ * One kernel entry for t's syscall: the first time (kernel_syscall), and again each time the
+ * thread re-executes it after a restart (thread.c), which on the kernel is a new entry through
+ * the syscall instruction at the restart PC, counted and checked for the fastpath like any.
+ */
 void syscall_dispatch(struct tcb *t)
 {
     struct syscall_regs *r = &t->sr;
+    seL4_Syscall_ID sys = t->sysno;
+    if (sys >= seL4_SysNBRecv && sys <= seL4_SysCall) {
+        ks.counters.syscalls[-sys - 1]++;
+        if ((sys == seL4_SysCall || sys == seL4_SysReplyRecv) && fastpath_would_take(t, sys)) {
+            ks.counters.fastpath++;
+        }
+    }
     switch (t->sysno) {
     case seL4_SysCall:
     case seL4_SysSend:

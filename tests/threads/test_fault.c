@@ -5,6 +5,7 @@
  * the faulting syscall; without a usable fault endpoint the thread stops and the fault hook
  * says so.
  */
+#include <signal.h>
 #include <string.h>
 
 #include "thread_test.h"
@@ -209,6 +210,114 @@ static void double_fault_stops_the_thread(void **state)
     keel_model_shutdown();
 }
 
+static seL4_CPtr stale_target;
+
+static void send_and_log(seL4_Word arg)
+{
+    (void)arg;
+    seL4_SetMR(0, 1234);
+    seL4_Send(stale_target, seL4_MessageInfo_new(9, 0, 0, 1));
+    tt_log("send returned");
+}
+
+/*
+ * A fault that was never answered stays recorded in the TCB (non-MCS: only a fault reply or
+ * cancelling a wait for the reply clears it). Here the fault message is queued on the fault
+ * endpoint, the endpoint is deleted (the thread restarts, faults again and, with no handler
+ * left, stops), and the thread is resumed at a CPtr that works. Its plain Sends then carry the
+ * stale fault message (doIPCTransfer looks at the sender's fault), but they stay Sends: §8.2
+ * makes the sender BlockedOnReply only "if the sender's operation was a Call" (non-MCS; the
+ * "or delivering a fault" rule is MCS's), so it runs on and no reply cap is made. Both orders:
+ * the receiver waiting first (sendIPC) and the sender queued first (receiveIPC).
+ */
+static void stale_fault_does_not_turn_a_send_into_a_call(void **state)
+{
+    (void)state;
+    tt_boot();
+    keel_model_set_fault_hook(recording_hook, NULL);
+    hook_calls = 0;
+    ep = tt_new(seL4_EndpointObject, 0);
+    fault_ep = tt_new(seL4_EndpointObject, 0);
+    stale_target = 1ull << 40; /* guard mismatch */
+    seL4_CPtr t = tt_thread_new("stale", 100, fault_ep);
+    tt_thread_start(t, send_and_log, 0);
+    tt_let_others_run();
+    assert_int_equal(tt_state(t), KEEL_MODEL_THREAD_BLOCKED_ON_SEND); /* fault message queued */
+    assert_int_equal(seL4_CNode_Delete(seL4_CapInitThreadCNode, fault_ep, 64), seL4_NoError);
+    tt_let_others_run();
+    assert_int_equal(hook_calls, 1);
+    assert_int_equal(tt_state(t), KEEL_MODEL_THREAD_INACTIVE);
+    seL4_UserContext regs;
+    assert_int_equal(seL4_TCB_ReadRegisters(t, false, 0, 20, &regs), seL4_NoError);
+    regs.rdi = ep;
+    assert_int_equal(seL4_TCB_WriteRegisters(t, true, 0, 20, &regs), seL4_NoError);
+    stale_target = ep; /* for when its function runs again */
+
+    for (int round = 0; round < 2; round++) {
+        if (round == 1) {
+            /* The thread function returned; run it again and let it queue in its Send. */
+            assert_int_equal(seL4_TCB_Resume(t), seL4_NoError);
+            tt_let_others_run();
+            assert_int_equal(tt_state(t), KEEL_MODEL_THREAD_BLOCKED_ON_SEND);
+        }
+        /* Round 0: the root waits first and the restarted thread's Send finds it. */
+        seL4_Word badge = 99;
+        seL4_MessageInfo_t f = seL4_Recv(ep, &badge);
+        assert_int_equal(badge, 0);
+        assert_int_equal(seL4_MessageInfo_get_label(f), seL4_Fault_CapFault);
+        assert_int_equal(seL4_MessageInfo_get_length(f), 7);
+        assert_int_equal(seL4_GetMR(seL4_CapFault_Addr), 1ull << 40);
+        assert_int_equal(seL4_GetMR(seL4_CapFault_InRecvPhase), 0);
+        assert_int_equal(seL4_GetMR(seL4_CapFault_LookupFailureType), seL4_GuardMismatch);
+        /* A Send: the sender is runnable, and the root's caller slot stays empty. */
+        assert_int_equal(tt_state(t), KEEL_MODEL_THREAD_RUNNING);
+        seL4_CPtr save = tt_slot();
+        assert_int_equal(seL4_CNode_SaveCaller(seL4_CapInitThreadCNode, save, 64), seL4_NoError);
+        keel_model_cap_info ci;
+        assert_int_equal(keel_model_cap(save, &ci), 0);
+        assert_int_equal(ci.type, KEEL_MODEL_CAP_NULL);
+        tt_let_others_run();
+        assert_int_equal(tt_state(t), KEEL_MODEL_THREAD_INACTIVE); /* its function returned */
+    }
+    assert_string_equal(tt_transcript(), "send returned\nsend returned\n");
+    assert_int_equal(hook_calls, 1);
+    MODEL_CHECK();
+    keel_model_shutdown();
+}
+
+static void recv_on_bad_cptr(seL4_Word arg)
+{
+    (void)arg;
+    seL4_Word badge;
+    (void)seL4_Recv(1ull << 40, &badge);
+    tt_log("not reached");
+}
+
+/* In a fresh process: a thread with no fault endpoint faults under the model's default hook. */
+static void fault_under_the_default_hook(void)
+{
+    tt_boot();
+    keel_model_set_fault_hook(NULL, NULL); /* back to the model's own */
+    tt_thread("victim", recv_on_bad_cptr, 0, 100);
+    tt_let_others_run();
+    fprintf(stderr, "the root thread went on\n");
+}
+
+/* Without a fault endpoint and with no hook of the program's, the model stops loudly: it
+ * prints what happened and aborts before any other thread runs. */
+static void default_hook_stops_loudly(void **state)
+{
+    (void)state;
+    char out[2048];
+    assert_int_equal(tt_run_dying(fault_under_the_default_hook, out, sizeof(out)), SIGABRT);
+    assert_non_null(strstr(out, "keel model: cap fault in thread 'victim'"));
+    assert_non_null(strstr(out, "seL4_Recv on CPtr 0x10000000000"));
+    assert_non_null(strstr(out, "guard mismatch"));
+    assert_non_null(strstr(out, "in the receive phase"));
+    assert_non_null(strstr(out, "no usable fault handler (fault endpoint CPtr 0)"));
+    assert_null(strstr(out, "the root thread went on"));
+}
+
 /* The root thread without a fault handler: the test hook long-jumps out, it runs on. */
 static void root_thread_cap_fault(void **state)
 {
@@ -241,6 +350,8 @@ int main(void)
         cmocka_unit_test(receive_phase_fault_to_bufferless_handler),
         cmocka_unit_test(double_fault_stops_the_thread),
         cmocka_unit_test(root_thread_cap_fault),
+        cmocka_unit_test(stale_fault_does_not_turn_a_send_into_a_call),
+        cmocka_unit_test(default_hook_stops_loudly),
     };
     return cmocka_run_group_tests_name("threads.fault", tests, NULL, NULL);
 }

@@ -313,6 +313,462 @@ static void fastpath_and_message_counters(void **state)
     keel_model_shutdown();
 }
 
+/* Receive needs the Receive (Read) right: without it, a cap fault in the receive phase. */
+static void receiving_needs_the_receive_right(void **state)
+{
+    (void)state;
+    tt_boot();
+    ep = tt_new(seL4_EndpointObject, 0);
+    seL4_CPtr wo = tt_mint(ep, seL4_CanWrite, 0);
+    seL4_Word badge;
+    EXPECT_CAP_FAULT(seL4_Recv(wo, &badge));
+    assert_string_equal(model_test_last_fault.syscall, "seL4_Recv");
+    assert_int_equal(model_test_last_fault.cptr, wo);
+    assert_true(model_test_last_fault.in_recv_phase);
+    assert_int_equal(model_test_last_fault.lookup[0], seL4_MissingCapability);
+    assert_int_equal(model_test_last_fault.lookup[1], 0); /* bitsLeft */
+    EXPECT_CAP_FAULT(seL4_NBRecv(wo, &badge));
+    assert_string_equal(model_test_last_fault.syscall, "seL4_NBRecv");
+    assert_int_equal(model_test_last_fault.lookup[0], seL4_MissingCapability);
+    keel_model_shutdown();
+}
+
+static seL4_Word sent_words;
+
+static void send_counted_words(seL4_Word arg)
+{
+    (void)arg;
+    for (seL4_Word i = 0; i < sent_words; i++) {
+        seL4_SetMR((int)i, 500 + i);
+    }
+    seL4_Send(ep, seL4_MessageInfo_new(0, 0, 0, sent_words));
+}
+
+/* §8.3: only the words of the message are written; the receiver's buffer past them is not. */
+static void words_past_the_length_are_left_alone(void **state)
+{
+    (void)state;
+    tt_boot();
+    ep = tt_new(seL4_EndpointObject, 0);
+    seL4_IPCBuffer *buf = seL4_GetIPCBuffer();
+    static const seL4_Word lengths[] = {6, 2, 0};
+    for (size_t k = 0; k < sizeof(lengths) / sizeof(lengths[0]); k++) {
+        sent_words = lengths[k];
+        tt_thread("sender", send_counted_words, 0, 100); /* writes the root's buffer */
+        for (int i = 0; i < seL4_MsgMaxLength; i++) {
+            buf->msg[i] = 0xdead0000 + (seL4_Word)i;
+        }
+        seL4_Word badge;
+        seL4_MessageInfo_t info = seL4_Recv(ep, &badge);
+        assert_int_equal(seL4_MessageInfo_get_length(info), sent_words);
+        for (seL4_Word i = 0; i < sent_words; i++) {
+            assert_int_equal(seL4_GetMR((int)i), 500 + i);
+        }
+        /* MR0..3 come back in registers and libsel4 stores all four (§8.5); from MR4 on,
+         * every word past the length is the receiver's own. */
+        for (seL4_Word i = sent_words > 4 ? sent_words : 4; i < seL4_MsgMaxLength; i++) {
+            assert_int_equal(buf->msg[i], 0xdead0000 + i);
+        }
+    }
+    keel_model_shutdown();
+}
+
+static void call_once(seL4_Word arg)
+{
+    (void)arg;
+    (void)seL4_Call(ep, seL4_MessageInfo_new(0, 0, 0, 1));
+}
+
+/* A restarted syscall is a new kernel entry (the thread executes the syscall instruction at its
+ * restart PC again): it is counted again, and checked for the fastpath like any other. */
+static void restarted_syscalls_are_counted(void **state)
+{
+    (void)state;
+    tt_boot();
+    ep = tt_new(seL4_EndpointObject, 0);
+    seL4_CPtr c = tt_thread("caller", call_once, 0, 100);
+    tt_let_others_run();
+    assert_int_equal(tt_state(c), KEEL_MODEL_THREAD_BLOCKED_ON_SEND); /* nobody waited: slow */
+    keel_model_counters_reset();
+    assert_int_equal(seL4_TCB_Resume(c), seL4_NoError); /* a Call on a TCB cap: never fast */
+    assert_int_equal(tt_state(c), KEEL_MODEL_THREAD_RESTART);
+    seL4_Word badge;
+    (void)seL4_Recv(ep, &badge); /* the caller re-executes its Call, which finds the root */
+    assert_int_equal(seL4_GetMR(0), 0);
+    keel_model_counters c1;
+    keel_model_counters_get(&c1);
+    assert_int_equal(c1.syscalls[-seL4_SysCall - 1], 2); /* Resume, the re-executed Call */
+    assert_int_equal(c1.syscalls[-seL4_SysRecv - 1], 1);
+    assert_int_equal(c1.fastpath, 1);
+    keel_model_shutdown();
+}
+
+/* ---- The fastpath predicate, one condition at a time ---------------------------------------- */
+
+/*
+ * Each row names one condition of the kernel's fastpath (fastpath_call, fastpath_reply_recv)
+ * and runs one scenario twice in a fresh world: with the condition met the one measured
+ * syscall is counted (1), with it broken it is not (0); nothing else in the measured window
+ * is a Call or ReplyRecv that could count.
+ */
+static seL4_CPtr fp_ep, fp_ntfn;
+static seL4_CPtr fp_client_cap;   /* the client's first message goes through this */
+static seL4_Word fp_client_words; /* with this length */
+static seL4_Word fp_client_caps;  /* and this many extra caps (fp_ntfn) */
+static bool fp_client_sends;      /* as a Send instead of a Call */
+
+static void fp_client(seL4_Word arg)
+{
+    (void)arg;
+    seL4_SetCap(0, fp_ntfn);
+    seL4_MessageInfo_t info = seL4_MessageInfo_new(0, 0, fp_client_caps, fp_client_words);
+    if (fp_client_sends) {
+        seL4_Send(fp_client_cap, info);
+    } else {
+        (void)seL4_Call(fp_client_cap, info);
+    }
+    seL4_Send(fp_ep, seL4_MessageInfo_new(0, 0, 0, 0)); /* gets the root out of its receive */
+}
+
+/* Replies without ReplyRecv, so that only the root's Call can count. */
+static void fp_server(seL4_Word arg)
+{
+    (void)arg;
+    seL4_Word badge;
+    (void)seL4_Recv(fp_ep, &badge);
+    for (;;) {
+        seL4_Reply(seL4_MessageInfo_new(0, 0, 0, 0));
+        (void)seL4_Recv(fp_ep, &badge);
+    }
+}
+
+static void fp_sender(seL4_Word arg)
+{
+    (void)arg;
+    seL4_Send(fp_ep, seL4_MessageInfo_new(0, 0, 0, 0));
+}
+
+static void fp_bystander(seL4_Word arg)
+{
+    (void)arg; /* ready until it runs, then returns (and stops) */
+}
+
+static seL4_Word fp_count(void)
+{
+    keel_model_counters c;
+    keel_model_counters_get(&c);
+    return (seL4_Word)c.fastpath;
+}
+
+/* The measured syscall: the root's Recv, which the client's Call (or Send) ends. */
+static seL4_Word fp_root_receives(void)
+{
+    keel_model_counters_reset();
+    seL4_Word badge;
+    (void)seL4_Recv(fp_ep, &badge);
+    return fp_count();
+}
+
+/* The measured syscall: the root's ReplyRecv, after it took the client's Call. */
+static seL4_Word fp_root_replyrecv(seL4_CPtr on, seL4_Word words, seL4_Word caps)
+{
+    seL4_SetCap(0, fp_ntfn);
+    keel_model_counters_reset();
+    seL4_Word badge;
+    (void)seL4_ReplyRecv(on, seL4_MessageInfo_new(0, 0, caps, words), &badge);
+    return fp_count();
+}
+
+static void fp_root_takes_a_call(void)
+{
+    seL4_Word badge;
+    (void)seL4_Recv(fp_ep, &badge);
+}
+
+static keel_model_fault fp_hooked;
+
+static void fp_recording_hook(const keel_model_fault *f, void *ctx)
+{
+    (void)ctx;
+    fp_hooked = *f;
+}
+
+static void fp_bad_call(seL4_Word arg)
+{
+    (void)arg;
+    (void)seL4_Call(1ull << 40, seL4_MessageInfo_new(0, 0, 0, 0));
+}
+
+/* A client that keeps a stale fault record (see threads.fault): its fault message is queued,
+ * the fault endpoint deleted, it faults again with no handler left; then it starts afresh at
+ * fp_client. */
+static seL4_CPtr fp_stale_client(void)
+{
+    keel_model_set_fault_hook(fp_recording_hook, NULL);
+    seL4_CPtr fep = tt_new(seL4_EndpointObject, 0);
+    seL4_CPtr t = tt_thread_new("stale", 100, fep);
+    tt_thread_start(t, fp_bad_call, 0);
+    tt_let_others_run();
+    assert_int_equal(tt_state(t), KEEL_MODEL_THREAD_BLOCKED_ON_SEND);
+    assert_int_equal(seL4_CNode_Delete(seL4_CapInitThreadCNode, fep, 64), seL4_NoError);
+    tt_let_others_run();
+    assert_int_equal(tt_state(t), KEEL_MODEL_THREAD_INACTIVE);
+    assert_string_equal(fp_hooked.thread, "stale");
+    tt_thread_start(t, fp_client, 0);
+    return t;
+}
+
+/* A thread in a VSpace of its own (a PML4 with an ASID), started at fn; *pml4 its cap. */
+static seL4_CPtr fp_thread_own_vspace(const char *name, void (*fn)(seL4_Word), seL4_CPtr *pml4)
+{
+    seL4_CPtr t = tt_thread_new(name, 100, 0);
+    *pml4 = tt_new(seL4_X64_PML4Object, 0);
+    assert_int_equal(seL4_X86_ASIDPool_Assign(seL4_CapInitThreadASIDPool, *pml4), seL4_NoError);
+    assert_int_equal(seL4_TCB_SetSpace(t, 0, seL4_CapInitThreadCNode, 0, *pml4, 0), seL4_NoError);
+    tt_thread_start(t, fn, 0);
+    return t;
+}
+
+/* ---- Call rows: the client calls the root, which waits (unless a row says otherwise). ---- */
+
+static seL4_Word fp_call_length(bool broken)
+{
+    fp_client_words = broken ? 5 : 4;
+    tt_thread("client", fp_client, 0, 100);
+    return fp_root_receives();
+}
+
+static seL4_Word fp_call_extra_cap(bool broken)
+{
+    fp_client_caps = broken ? 1 : 0;
+    tt_thread("client", fp_client, 0, 100);
+    return fp_root_receives();
+}
+
+static seL4_Word fp_call_not_an_endpoint(bool broken)
+{
+    fp_client_cap = broken ? fp_ntfn : fp_ep;
+    tt_thread("client", fp_client, 0, 100);
+    return fp_root_receives();
+}
+
+static seL4_Word fp_call_without_send(bool broken)
+{
+    fp_client_cap = broken ? tt_mint(fp_ep, seL4_CapRights_new(1, 1, 1, 0), 0) : fp_ep;
+    tt_thread("client", fp_client, 0, 100);
+    return fp_root_receives();
+}
+
+static seL4_Word fp_call_without_grant_or_grant_reply(bool broken)
+{
+    /* GrantReply alone is enough. */
+    fp_client_cap = tt_mint(fp_ep, seL4_CapRights_new(broken ? 0 : 1, 0, 1, 1), 0);
+    tt_thread("client", fp_client, 0, 100);
+    return fp_root_receives();
+}
+
+static seL4_Word fp_call_nobody_waiting(bool broken)
+{
+    tt_thread("client", fp_client, 0, 100);
+    keel_model_counters_reset();
+    if (broken) {
+        tt_let_others_run(); /* the client calls first and queues */
+    }
+    seL4_Word badge;
+    (void)seL4_Recv(fp_ep, &badge);
+    return fp_count();
+}
+
+static seL4_Word fp_call_caller_has_a_fault(bool broken)
+{
+    if (broken) {
+        (void)fp_stale_client();
+    } else {
+        tt_thread("client", fp_client, 0, 100);
+    }
+    return fp_root_receives();
+}
+
+/* The root calls a server at 100: below the root, yet fast while nothing ready outranks it. */
+static seL4_Word fp_call_receiver_cannot_run_at_once(bool broken)
+{
+    tt_thread("server", fp_server, 0, 100);
+    tt_let_others_run();
+    if (broken) {
+        tt_thread("bystander", fp_bystander, 0, 150); /* ready, between the two */
+    }
+    keel_model_counters_reset();
+    (void)seL4_Call(fp_ep, seL4_MessageInfo_new(0, 0, 0, 0));
+    return fp_count();
+}
+
+static seL4_Word fp_call_receiver_without_vspace(bool broken)
+{
+    seL4_CPtr pml4;
+    (void)fp_thread_own_vspace("server", fp_server, &pml4);
+    tt_let_others_run();
+    if (broken) {
+        /* Deletes the server's copy of its VSpace cap. */
+        assert_int_equal(seL4_CNode_Revoke(seL4_CapInitThreadCNode, pml4, 64), seL4_NoError);
+    }
+    keel_model_counters_reset();
+    (void)seL4_Call(fp_ep, seL4_MessageInfo_new(0, 0, 0, 0));
+    return fp_count();
+}
+
+/* ---- ReplyRecv rows: the root took the client's Call and answers with ReplyRecv. ---- */
+
+static seL4_Word fp_replyrecv_length(bool broken)
+{
+    tt_thread("client", fp_client, 0, 100);
+    fp_root_takes_a_call();
+    return fp_root_replyrecv(fp_ep, broken ? 5 : 4, 0);
+}
+
+static seL4_Word fp_replyrecv_extra_cap(bool broken)
+{
+    tt_thread("client", fp_client, 0, 100);
+    fp_root_takes_a_call();
+    return fp_root_replyrecv(fp_ep, 0, broken ? 1 : 0);
+}
+
+static seL4_Word fp_replyrecv_not_an_endpoint(bool broken)
+{
+    tt_thread("client", fp_client, 0, 100);
+    fp_root_takes_a_call();
+    if (broken) {
+        seL4_Signal(fp_ntfn); /* so that the wait returns at once */
+    }
+    return fp_root_replyrecv(broken ? fp_ntfn : fp_ep, 0, 0);
+}
+
+static seL4_Word fp_replyrecv_without_receive(bool broken)
+{
+    seL4_CPtr wo = tt_mint(fp_ep, seL4_CapRights_new(1, 1, 0, 1), 0);
+    tt_thread("client", fp_client, 0, 100);
+    fp_root_takes_a_call();
+    if (!broken) {
+        return fp_root_replyrecv(fp_ep, 0, 0);
+    }
+    keel_model_counters_reset();
+    seL4_Word badge;
+    EXPECT_CAP_FAULT(seL4_ReplyRecv(wo, seL4_MessageInfo_new(0, 0, 0, 0), &badge));
+    return fp_count();
+}
+
+static seL4_Word fp_replyrecv_bound_notification_active(bool broken)
+{
+    assert_int_equal(seL4_TCB_BindNotification(seL4_CapInitThreadTCB, fp_ntfn), seL4_NoError);
+    tt_thread("client", fp_client, 0, 100);
+    fp_root_takes_a_call();
+    if (broken) {
+        seL4_Signal(fp_ntfn);
+    }
+    return fp_root_replyrecv(fp_ep, 0, 0);
+}
+
+static seL4_Word fp_replyrecv_sender_queued(bool broken)
+{
+    tt_thread("client", fp_client, 0, 100);
+    fp_root_takes_a_call();
+    if (broken) {
+        tt_thread("sender", fp_sender, 0, 100);
+        tt_let_others_run(); /* it queues on the endpoint */
+    }
+    return fp_root_replyrecv(fp_ep, 0, 0);
+}
+
+static seL4_Word fp_replyrecv_no_reply_cap(bool broken)
+{
+    fp_client_sends = broken; /* a Send leaves the root no reply cap */
+    tt_thread("client", fp_client, 0, 100);
+    fp_root_takes_a_call();
+    return fp_root_replyrecv(fp_ep, 0, 0);
+}
+
+static seL4_Word fp_replyrecv_caller_has_a_fault(bool broken)
+{
+    /* The stale client's Call delivers its fault message; the reply restarts that Call, which
+     * (5 words) is never fast itself. */
+    fp_client_words = 5;
+    if (broken) {
+        (void)fp_stale_client();
+    } else {
+        tt_thread("client", fp_client, 0, 100);
+    }
+    fp_root_takes_a_call();
+    return fp_root_replyrecv(fp_ep, 0, 0);
+}
+
+static seL4_Word fp_replyrecv_caller_without_vspace(bool broken)
+{
+    seL4_CPtr pml4;
+    (void)fp_thread_own_vspace("client", fp_client, &pml4);
+    fp_root_takes_a_call();
+    if (broken) {
+        assert_int_equal(seL4_CNode_Revoke(seL4_CapInitThreadCNode, pml4, 64), seL4_NoError);
+    }
+    return fp_root_replyrecv(fp_ep, 0, 0);
+}
+
+/* The caller at 100 counts as the highest ready priority while the root runs (the running
+ * thread is not in a ready queue), but not with a thread at 150 ready. */
+static seL4_Word fp_replyrecv_caller_not_highest(bool broken)
+{
+    tt_thread("client", fp_client, 0, 100);
+    fp_root_takes_a_call();
+    if (broken) {
+        tt_thread("bystander", fp_bystander, 0, 150);
+    }
+    return fp_root_replyrecv(fp_ep, 0, 0);
+}
+
+static void fastpath_conditions_one_by_one(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *condition;
+        seL4_Word (*run)(bool broken);
+    } rows[] = {
+        {"Call: at most 4 words", fp_call_length},
+        {"Call: no extra caps", fp_call_extra_cap},
+        {"Call: an endpoint cap", fp_call_not_an_endpoint},
+        {"Call: the cap has Send", fp_call_without_send},
+        {"Call: the cap has Grant or GrantReply", fp_call_without_grant_or_grant_reply},
+        {"Call: a receiver waits", fp_call_nobody_waiting},
+        {"Call: the caller has no pending fault", fp_call_caller_has_a_fault},
+        {"Call: the receiver may run at once", fp_call_receiver_cannot_run_at_once},
+        {"Call: the receiver has a valid VSpace", fp_call_receiver_without_vspace},
+        {"ReplyRecv: at most 4 words", fp_replyrecv_length},
+        {"ReplyRecv: no extra caps", fp_replyrecv_extra_cap},
+        {"ReplyRecv: an endpoint cap", fp_replyrecv_not_an_endpoint},
+        {"ReplyRecv: the cap has Receive", fp_replyrecv_without_receive},
+        {"ReplyRecv: no active bound notification", fp_replyrecv_bound_notification_active},
+        {"ReplyRecv: no sender waiting", fp_replyrecv_sender_queued},
+        {"ReplyRecv: a reply cap in the caller slot", fp_replyrecv_no_reply_cap},
+        {"ReplyRecv: the caller has no pending fault", fp_replyrecv_caller_has_a_fault},
+        {"ReplyRecv: the caller has a valid VSpace", fp_replyrecv_caller_without_vspace},
+        {"ReplyRecv: the caller has the highest ready priority", fp_replyrecv_caller_not_highest},
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        for (int broken = 0; broken < 2; broken++) {
+            tt_boot();
+            fp_ep = tt_new(seL4_EndpointObject, 0);
+            fp_ntfn = tt_new(seL4_NotificationObject, 0);
+            fp_client_cap = fp_ep;
+            fp_client_words = 0;
+            fp_client_caps = 0;
+            fp_client_sends = false;
+            seL4_Word counted = rows[i].run(broken != 0);
+            if (counted != (broken ? 0u : 1u)) {
+                fail_msg("%s, %s: fastpath counted %lu", rows[i].condition,
+                         broken ? "broken" : "met", (unsigned long)counted);
+            }
+            keel_model_shutdown();
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -324,6 +780,10 @@ int main(void)
         cmocka_unit_test(with_mrs_variants_and_nbrecv),
         cmocka_unit_test(sending_needs_the_send_right),
         cmocka_unit_test(fastpath_and_message_counters),
+        cmocka_unit_test(receiving_needs_the_receive_right),
+        cmocka_unit_test(words_past_the_length_are_left_alone),
+        cmocka_unit_test(restarted_syscalls_are_counted),
+        cmocka_unit_test(fastpath_conditions_one_by_one),
     };
     return cmocka_run_group_tests_name("threads.ipc", tests, NULL, NULL);
 }

@@ -68,6 +68,49 @@ static void call_without_grant_leaves_caller_inactive(void **state)
     keel_model_shutdown();
 }
 
+/* The same rules with the caller queued in its Call before the receiver comes (receiveIPC
+ * rather than sendIPC): without Grant or GrantReply the caller ends Inactive with no reply cap;
+ * with GrantReply alone it waits for a reply through a reply cap. */
+static void grant_rules_with_the_caller_queued_first(void **state)
+{
+    (void)state;
+    tt_boot();
+    ep = tt_new(seL4_EndpointObject, 0);
+    done = tt_new(seL4_NotificationObject, 0);
+    client_cap = tt_mint(ep, seL4_CapRights_new(0, 0, 1, 1), 0);
+    seL4_CPtr c = tt_thread("client", client, 1, 100);
+    tt_let_others_run();
+    assert_int_equal(tt_state(c), KEEL_MODEL_THREAD_BLOCKED_ON_SEND);
+    size_t reply_caps = keel_model_cap_count(KEEL_MODEL_CAP_REPLY); /* the two masters */
+    seL4_Word badge;
+    (void)seL4_Recv(ep, &badge);
+    assert_int_equal(seL4_GetMR(0), 1);
+    assert_int_equal(tt_state(c), KEEL_MODEL_THREAD_INACTIVE);
+    assert_int_equal(keel_model_cap_count(KEEL_MODEL_CAP_REPLY), reply_caps);
+    seL4_CPtr save = tt_slot();
+    assert_int_equal(seL4_CNode_SaveCaller(seL4_CapInitThreadCNode, save, 64), seL4_NoError);
+    keel_model_cap_info info;
+    assert_int_equal(keel_model_cap(save, &info), 0);
+    assert_int_equal(info.type, KEEL_MODEL_CAP_NULL);
+
+    client_cap = tt_mint(ep, seL4_CapRights_new(1, 0, 1, 1), 0);
+    c = tt_thread("client2", client, 2, 100);
+    tt_let_others_run();
+    assert_int_equal(tt_state(c), KEEL_MODEL_THREAD_BLOCKED_ON_SEND);
+    reply_caps = keel_model_cap_count(KEEL_MODEL_CAP_REPLY);
+    (void)seL4_Recv(ep, &badge);
+    assert_int_equal(seL4_GetMR(0), 2);
+    assert_int_equal(tt_state(c), KEEL_MODEL_THREAD_BLOCKED_ON_REPLY);
+    assert_int_equal(keel_model_cap_count(KEEL_MODEL_CAP_REPLY), reply_caps + 1);
+    seL4_SetMR(0, 78);
+    seL4_Reply(seL4_MessageInfo_new(4, 0, 0, 1));
+    (void)tt_wait(done);
+    assert_string_equal(tt_transcript(), "client 2 got label 4 len 1 mr0 78\n");
+    assert_int_equal(keel_model_cap_count(KEEL_MODEL_CAP_REPLY), reply_caps);
+    MODEL_CHECK();
+    keel_model_shutdown();
+}
+
 static void saved_reply_caps(void **state)
 {
     (void)state;
@@ -249,6 +292,17 @@ static void cap_transfer_and_unwrapping(void **state)
     transfer(ep, caps6, 2, slot);
     assert_int_equal(seL4_MessageInfo_get_extraCaps(got), 1);
     assert_int_equal(seL4_MessageInfo_get_capsUnwrapped(got), 1);
+    /* After the cap that used the slot, caps to the endpoint are still unwrapped: bits 1, 2. */
+    seL4_CPtr self78 = tt_mint(ep, seL4_AllRights, 78);
+    slot = tt_slot();
+    seL4_CPtr caps7[] = {n, self77, self78};
+    transfer(ep, caps7, 3, slot);
+    assert_int_equal(seL4_MessageInfo_get_extraCaps(got), 3);
+    assert_int_equal(seL4_MessageInfo_get_capsUnwrapped(got), 6);
+    assert_int_equal(got_badges[1], 77);
+    assert_int_equal(got_badges[2], 78);
+    assert_int_equal(keel_model_cap(slot, &info), 0);
+    assert_int_equal(info.type, KEEL_MODEL_CAP_NOTIFICATION);
     TT_CHECKS();
     MODEL_CHECK();
     keel_model_shutdown();
@@ -445,6 +499,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(call_without_grant_leaves_caller_inactive),
+        cmocka_unit_test(grant_rules_with_the_caller_queued_first),
         cmocka_unit_test(saved_reply_caps),
         cmocka_unit_test(unsaved_reply_is_lost_and_resume_recalls),
         cmocka_unit_test(cap_transfer_and_unwrapping),

@@ -258,6 +258,109 @@ static void suspend_blocked_thread_leaves_the_queue(void **state)
     keel_model_shutdown();
 }
 
+static void send_word(seL4_Word arg)
+{
+    /* arg: the cap to send through, then a byte: the word */
+    seL4_SetMR(0, arg & 0xff);
+    seL4_Send(arg >> 8, seL4_MessageInfo_new(0, 0, 0, 1));
+    tt_log("sender %lu returned", (unsigned long)(arg & 0xff));
+}
+
+/* Suspend of the middle one of three queued senders takes it out of the middle of the queue;
+ * resumed, it re-executes its Send and queues at the back. */
+static void suspend_and_resume_a_queued_sender(void **state)
+{
+    (void)state;
+    tt_boot();
+    ep = tt_new(seL4_EndpointObject, 0);
+    seL4_CPtr t[3];
+    for (seL4_Word i = 0; i < 3; i++) {
+        seL4_CPtr b = tt_mint(ep, seL4_AllRights, i + 1);
+        t[i] = tt_thread("sender", send_word, (b << 8) | (10 + i), 100);
+        tt_let_others_run(); /* it queues before the next one exists */
+        assert_int_equal(tt_state(t[i]), KEEL_MODEL_THREAD_BLOCKED_ON_SEND);
+    }
+    assert_int_equal(seL4_TCB_Suspend(t[1]), seL4_NoError);
+    assert_int_equal(tt_state(t[1]), KEEL_MODEL_THREAD_INACTIVE);
+    seL4_Word badge;
+    (void)seL4_Recv(ep, &badge);
+    assert_int_equal(badge, 1);
+    assert_int_equal(seL4_GetMR(0), 10);
+    assert_int_equal(seL4_TCB_Resume(t[1]), seL4_NoError);
+    assert_int_equal(tt_state(t[1]), KEEL_MODEL_THREAD_RESTART);
+    tt_let_others_run();
+    assert_int_equal(tt_state(t[1]), KEEL_MODEL_THREAD_BLOCKED_ON_SEND);
+    (void)seL4_Recv(ep, &badge);
+    assert_int_equal(badge, 3);
+    assert_int_equal(seL4_GetMR(0), 12);
+    (void)seL4_Recv(ep, &badge);
+    assert_int_equal(badge, 2);
+    assert_int_equal(seL4_GetMR(0), 11);
+    badge = 99;
+    (void)seL4_NBRecv(ep, &badge); /* the queue is empty */
+    assert_int_equal(badge, 0);
+    tt_let_others_run();
+    assert_string_equal(tt_transcript(),
+                        "sender 10 returned\nsender 11 returned\nsender 12 returned\n");
+    MODEL_CHECK();
+    keel_model_shutdown();
+}
+
+static void wait_and_log(seL4_Word arg)
+{
+    seL4_Word badge;
+    seL4_Wait(ntfn, &badge);
+    tt_log("waiter %lu woke with %lu", (unsigned long)arg, (unsigned long)badge);
+}
+
+/* §8.4 cancelSignal: suspending a waiter takes it out of the queue; the notification is Idle
+ * once nobody waits. Resumed, the waiter re-executes its Wait. */
+static void suspend_and_resume_a_notification_waiter(void **state)
+{
+    (void)state;
+    tt_boot();
+    ntfn = tt_new(seL4_NotificationObject, 0);
+    seL4_CPtr b4 = tt_mint(ntfn, seL4_AllRights, 4);
+    seL4_CPtr b8 = tt_mint(ntfn, seL4_AllRights, 8);
+    seL4_CPtr b16 = tt_mint(ntfn, seL4_AllRights, 16);
+    seL4_CPtr w1 = tt_thread("w1", wait_and_log, 1, 100);
+    tt_let_others_run();
+    assert_int_equal(tt_state(w1), KEEL_MODEL_THREAD_BLOCKED_ON_NOTIFICATION);
+    /* The only waiter: the notification becomes Idle, so a signal makes it Active. */
+    assert_int_equal(seL4_TCB_Suspend(w1), seL4_NoError);
+    assert_int_equal(tt_state(w1), KEEL_MODEL_THREAD_INACTIVE);
+    seL4_Signal(b4);
+    assert_int_equal(tt_state(w1), KEEL_MODEL_THREAD_INACTIVE);
+    seL4_Word badge = 0;
+    (void)seL4_Poll(ntfn, &badge);
+    assert_int_equal(badge, 4);
+    (void)seL4_Poll(ntfn, &badge);
+    assert_int_equal(badge, 0);
+    /* Resumed, it waits again, and a signal wakes it. */
+    assert_int_equal(seL4_TCB_Resume(w1), seL4_NoError);
+    tt_let_others_run();
+    assert_int_equal(tt_state(w1), KEEL_MODEL_THREAD_BLOCKED_ON_NOTIFICATION);
+    seL4_Signal(b8);
+    tt_let_others_run();
+    assert_string_equal(tt_transcript(), "waiter 1 woke with 8\n");
+    /* The first of two waiters: the other stays queued (Waiting) and gets the next signal. */
+    tt_log_reset();
+    seL4_CPtr w2 = tt_thread("w2", wait_and_log, 2, 100);
+    tt_let_others_run();
+    seL4_CPtr w3 = tt_thread("w3", wait_and_log, 3, 100);
+    tt_let_others_run();
+    assert_int_equal(seL4_TCB_Suspend(w2), seL4_NoError);
+    seL4_Signal(b16);
+    assert_int_equal(tt_state(w3), KEEL_MODEL_THREAD_RUNNING);
+    assert_int_equal(tt_state(w2), KEEL_MODEL_THREAD_INACTIVE);
+    tt_let_others_run();
+    assert_string_equal(tt_transcript(), "waiter 3 woke with 16\n");
+    (void)seL4_Poll(ntfn, &badge); /* Idle again: nobody waits */
+    assert_int_equal(badge, 0);
+    MODEL_CHECK();
+    keel_model_shutdown();
+}
+
 static seL4_CPtr self_tcb;
 
 static void suspend_self(seL4_Word arg)
@@ -539,6 +642,8 @@ int main(void)
         cmocka_unit_test(yield_rotates_equal_priorities),
         cmocka_unit_test(resume_cancels_blocking_and_requeues),
         cmocka_unit_test(suspend_blocked_thread_leaves_the_queue),
+        cmocka_unit_test(suspend_and_resume_a_queued_sender),
+        cmocka_unit_test(suspend_and_resume_a_notification_waiter),
         cmocka_unit_test(self_suspend_is_re_executed),
         cmocka_unit_test(suspended_while_running_goes_on_after_its_syscall),
         cmocka_unit_test(returning_stops_the_thread),
