@@ -191,10 +191,96 @@ static double pool_utilisation;
 
 enum scrubbing { NO_SCRUBBER, DMA_SCRUBBER, WINDOW_SCRUBBER };
 
-static struct row pool_churn(const char *name, enum scrubbing scrub, unsigned max_k, size_t n,
-                             size_t pairs)
+/*
+ * The bench's own record of the pools' frames, to count stranded requests without asking the
+ * pools: a bit per frame of RAM, set while the frame is handed out, and (without a scrubber)
+ * while it is held dirty, until its pool is made again.
+ */
+static uint64_t *ref_taken;
+static size_t ref_words;
+
+static void ref_init(void)
+{
+    uint64_t top = 0;
+    for (seL4_Word i = 0; i < bi->untyped.end - bi->untyped.start; i++) {
+        const seL4_UntypedDesc *d = &bi->untypedList[i];
+        uint64_t end = d->paddr + (1ull << d->sizeBits);
+        if (!d->isDevice && end > top) {
+            top = end;
+        }
+    }
+    ref_words = (size_t)((top >> 12) + 63) / 64;
+    ref_taken = calloc(ref_words, sizeof(uint64_t));
+}
+
+static void ref_mark(uint64_t paddr, uint64_t frames, bool taken)
+{
+    for (uint64_t f = paddr >> 12; f < (paddr >> 12) + frames; f++) {
+        if (taken) {
+            ref_taken[f / 64] |= 1ull << (f % 64);
+        } else {
+            ref_taken[f / 64] &= ~(1ull << (f % 64));
+        }
+    }
+}
+
+/* Whether the pool at `base` (2^P frames) has an aligned run of 2^k frames none of which is
+ * taken, by the reference. */
+static bool ref_pool_fits(const keel_fpool_t *fp, uint64_t base, unsigned k)
+{
+    const uint64_t *w = &ref_taken[(base >> 12) / 64];
+    size_t words = ((size_t)1 << fp->pool_bits) / 64;
+    if (k >= 6) {
+        for (size_t i = 0; i < words; i += (size_t)1 << (k - 6)) {
+            bool all_free = true;
+            for (size_t j = i; j < i + ((size_t)1 << (k - 6)) && all_free; j++) {
+                all_free = w[j] == 0;
+            }
+            if (all_free) {
+                return true;
+            }
+        }
+        return false;
+    }
+    static const uint64_t starts[6] = {~0ull,
+                                       0x5555555555555555ull,
+                                       0x1111111111111111ull,
+                                       0x0101010101010101ull,
+                                       0x0001000100010001ull,
+                                       0x0000000100000001ull};
+    for (size_t i = 0; i < words; i++) {
+        uint64_t x = w[i]; /* bit j: some frame of j .. j + 2^k - 1 taken */
+        for (unsigned sh = 1; sh < (1u << k); sh <<= 1) {
+            x |= x >> sh;
+        }
+        if ((~x & starts[k]) != 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Whether some pool but `except` (a pool's base, or ~0) has a free aligned run of 2^k frames. */
+static bool ref_fits(const keel_fpool_t *fp, unsigned k, uint64_t except)
+{
+    for (keel_tnode_t *n = keel_treap_first(&fp->by_paddr); n != NULL;
+         n = keel_treap_next(&fp->by_paddr, n)) {
+        if (n->key != except && ref_pool_fits(fp, n->key, k)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * `free_flags` for keel_fpool_free during churn: 0 (unmap every frame, the default) or
+ * KEEL_FPOOL_UNMAPPED (the owner vouches it unmapped them; nothing here maps them).
+ */
+static struct row pool_churn(const char *name, enum scrubbing scrub, unsigned free_flags,
+                             unsigned max_k, size_t n, size_t pairs)
 {
     boot();
+    ref_init();
     struct row r = {.name = name};
     keel_fpool_t fp;
     keel_fpool_config_t cfg = {.scrub = scrub == DMA_SCRUBBER      ? &scrubber
@@ -211,6 +297,7 @@ static struct row pool_churn(const char *name, enum scrubbing scrub, unsigned ma
         if (keel_fpool_alloc(&fp, ks[live], 0, &runs[live]) != KEEL_OK) {
             break;
         }
+        ref_mark(runs[live].paddr, runs[live].count, true);
         frames += runs[live].count;
     }
     r.cold = (double)(keel_model_invocations() - c0) / (double)frames;
@@ -221,7 +308,7 @@ static struct row pool_churn(const char *name, enum scrubbing scrub, unsigned ma
     r.slots = (double)cst.slots_taken / (double)frames;
     r.meta = ((double)st.meta_used + lower_meta()) / (double)frames;
     uint64_t z0 = zeroed(), z_scrub0 = st.scrubbed_bytes, handed = 0, alloc_calls = 0,
-             free_calls = 0, stranded = 0;
+             free_calls = 0, stranded = 0, freed = 0;
     double t0 = host_now_ns();
     const unsigned none = ~0u; /* a run whose reallocation was refused */
     uint64_t refused = 0;
@@ -229,40 +316,50 @@ static struct row pool_churn(const char *name, enum scrubbing scrub, unsigned ma
         size_t j = rnd() % live;
         uint64_t x = keel_model_invocations();
         if (ks[j] != none) {
-            keel_fpool_free(&fp, runs[j].first, ks[j], 0);
+            keel_fpool_free(&fp, runs[j].first, ks[j], free_flags);
+            freed += runs[j].count;
+            if (scrub != NO_SCRUBBER) {
+                ref_mark(runs[j].paddr, runs[j].count, false);
+            }
         }
         free_calls += keel_model_invocations() - x;
         ks[j] = (unsigned)(rnd() % (max_k + 1));
-        /* A request is stranded if some pool has a free run of its size and a new pool is made. */
-        keel_fpool_stats(&fp, &st);
-        bool fits = false;
-        for (unsigned o = ks[j]; o <= fp.pool_bits; o++) {
-            fits |= st.free_runs[o] > 0;
-        }
-        uint64_t pools = fp.pools;
+        uint64_t pools = fp.pools, remade = fp.remade;
         x = keel_model_invocations();
         keel_err_t err = keel_fpool_alloc(&fp, ks[j], 0, &runs[j]);
         alloc_calls += keel_model_invocations() - x;
-        stranded += fits && fp.pools > pools;
+        /* Stranded: a pool made or remade, or the request refused, while the reference shows
+         * an aligned free run of its size in a pool there was before. */
+        bool made = err == KEEL_OK && fp.pools > pools;
+        uint64_t pool_bytes = 1ull << (fp.pool_bits + 12);
+        uint64_t base = err == KEEL_OK ? runs[j].paddr & ~(pool_bytes - 1) : ~0ull;
+        if ((made || fp.remade != remade || err != KEEL_OK) &&
+            ref_fits(&fp, ks[j], made ? base : ~0ull)) {
+            stranded++;
+        }
         if (err != KEEL_OK) {
             ks[j] = none;
             refused++;
             continue;
         }
+        if (made || fp.remade != remade) { /* all its frames are free and zero */
+            ref_mark(base, 1ull << fp.pool_bits, false);
+        }
+        ref_mark(runs[j].paddr, runs[j].count, true);
         handed += (uint64_t)runs[j].count << 12;
     }
     r.refused = refused;
     r.ns = (host_now_ns() - t0) / (2.0 * (double)pairs);
     keel_fpool_stats(&fp, &st);
-    /* Per 4 KiB frame, like the cold figure. */
+    /* Per 4 KiB frame handed out or freed, like the cold figure. */
     r.warm_alloc = (double)alloc_calls / (double)(handed >> 12);
-    r.warm_free = (double)free_calls / (double)(handed >> 12);
+    r.warm_free = (double)free_calls / (double)freed;
     r.zeroed_per_byte = (double)(zeroed() - z0 + st.scrubbed_bytes - z_scrub0) / (double)handed;
     window.bytes = 0;
     r.stranded = stranded;
     for (size_t i = 0; i < live; i++) {
         if (ks[i] != none) {
-            keel_fpool_free(&fp, runs[i].first, ks[i], 0);
+            keel_fpool_free(&fp, runs[i].first, ks[i], free_flags);
         }
     }
     /* Peak utilisation: random runs until the first refusal, as a share of all RAM frames. */
@@ -277,6 +374,7 @@ static struct row pool_churn(const char *name, enum scrubbing scrub, unsigned ma
     pool_utilisation = (double)got / (double)ram_frames;
     free(runs);
     free(ks);
+    free(ref_taken);
     return r;
 }
 
@@ -446,23 +544,27 @@ int main(void)
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
         print_row(&rows[i]);
     }
-    struct row p1 = pool_churn("frame runs, window", WINDOW_SCRUBBER, 4, 20000, 50000);
+    struct row p1 = pool_churn("frame runs, window", WINDOW_SCRUBBER, 0, 4, 20000, 50000);
     double u1 = pool_utilisation;
-    struct row p2 = pool_churn("frame runs, DMA zeroing", DMA_SCRUBBER, 4, 20000, 50000);
-    struct row p3 = pool_churn("frame runs, no scrubber", NO_SCRUBBER, 4, 20000, 50000);
-    struct row p4 = pool_churn("single frames, window", WINDOW_SCRUBBER, 0, 60000, 100000);
+    struct row p2 =
+        pool_churn("runs, DMA, UNMAPPED", DMA_SCRUBBER, KEEL_FPOOL_UNMAPPED, 4, 20000, 50000);
+    struct row p3 = pool_churn("frame runs, no scrubber", NO_SCRUBBER, 0, 4, 20000, 50000);
+    struct row p4 = pool_churn("single frames, window", WINDOW_SCRUBBER, 0, 0, 60000, 100000);
     print_row(&p1);
     print_row(&p2);
     print_row(&p3);
     print_row(&p4);
     printf("\n  (cold = filling, warm = random free + alloc pairs; frame pools: every figure per\n"
            "   4 KiB frame, run sizes 2^0..2^4; zeroed/B = bytes zeroed by the kernel or the\n"
-           "   scrubber per byte handed out during churn; stranded = requests that made a new\n"
-           "   pool while an existing pool had a free run of their size; refused = out of\n"
+           "   scrubber per byte handed out during churn; stranded = requests that made or\n"
+           "   remade a pool, or were refused, while an existing pool had an aligned free run\n"
+           "   of their size (by the bench's own bitmap of the frames); refused = out of\n"
            "   memory: without a scrubber, dirty frames wait for their whole pool to come back.\n"
            "   The window scrubber maps each dirty frame and unmaps it, 2 calls per frame\n"
-           "   reused; DMA zeroing stands for a root task that zeroes frames another way, and\n"
-           "   shows the allocator's own cost. Frees cost what resetting the object costs:\n"
+           "   reused; a pool's free unmaps each frame (1 call per frame) unless the owner\n"
+           "   vouches none is mapped (KEEL_FPOOL_UNMAPPED); the DMA row stands for a root\n"
+           "   task that zeroes frames another way and unmaps its own mappings, and shows the\n"
+           "   allocator's own cost. Cache frees cost what resetting the object costs:\n"
            "   notifications 1 (poll), TCBs 4 (suspend, unbind, registers, priorities), frames\n"
            "   and page tables 1 (unmap), untypeds 1 (revoke), PML4s 1 (each has a slab of its\n"
            "   own, revoked: a PML4 is destroyed at free and retyped again, 1 call, for its next\n"

@@ -115,8 +115,8 @@ int main(int argc, char **argv)
 
     double t2 = now_s();
     c0 = keel_model_invocations();
-    for (size_t i = 0; i < n; i++) {
-        if (keel_fpool_free(&fp, runs[i].first, ks[i], 0) != KEEL_OK) {
+    for (size_t i = 0; i < n; i++) { /* never mapped: no unmap needed */
+        if (keel_fpool_free(&fp, runs[i].first, ks[i], KEEL_FPOOL_UNMAPPED) != KEEL_OK) {
             fprintf(stderr, "scale: free failed\n");
             return 1;
         }

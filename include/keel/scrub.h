@@ -28,6 +28,10 @@ typedef struct keel_scrub {
  * for that address must exist; 2 MiB frames need vaddr 2 MiB-aligned and a page directory),
  * zeroed, and unmapped. `vaddr` must be unused otherwise.
  *
+ * A frame its old owner left mapped (the kernel refuses to map a frame at a second address:
+ * InvalidArgument, or InvalidCapability for another VSpace) is unmapped and the map tried once
+ * more: 4 kernel calls instead of 2, counted in `remapped`. Any other failed map fails the scrub.
+ *
  * If an unmap fails, the scrub fails (the caller keeps the frame dirty) and the frame stays
  * mapped at the window until the next scrub unmaps it first, so the window is never left
  * occupied (x86 would silently map over it; other architectures refuse with DeleteFirst).
@@ -38,6 +42,7 @@ typedef struct keel_scrub_window {
     uintptr_t vaddr;
     keel_kstat_t kstat;
     uint64_t bytes;    /* zeroed so far */
+    uint64_t remapped; /* frames found mapped elsewhere, unmapped first */
     seL4_CPtr pending; /* a frame whose unmap failed, still mapped at the window (0: none) */
 } keel_scrub_window_t;
 

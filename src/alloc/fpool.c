@@ -4,15 +4,18 @@
  *
  * A pool is a slab run of 2^P 4 KiB frames plus a buddy over them (core/fbuddy.h) and a dirty
  * bitmap. A frame is used (handed out), free (in the buddy) or held (back, dirty, out of the
- * buddy until its pool is remade: only without a scrubber). With a scrubber, dirty frames are
- * free and carry their dirty bit until they are scrubbed on the way out.
+ * buddy until its pool is remade: without a scrubber, or after its scrub failed). With a
+ * scrubber, dirty frames are free and carry their dirty bit until they are scrubbed on the way
+ * out.
  *
  * Pools are in two treaps (by first slot, to find a freed run's pool; by physical address, for
  * alloc_at) and in one bin by their largest free run (bins[P + 1]: nothing free). A request for
  * 2^k frames takes a pool from the lowest non-empty bin >= k.
  *
  * Invariants (keel_fpool_check): used + free + held = 2^P per pool; held frames are dirty and
- * not free; a pool is in the bin of its largest free run; the global counts are the sums.
+ * not free; a pool is in the bin of its largest free run; the global counts (frames used and
+ * held, free blocks of each size) are the sums over the pools. Every change to a pool's buddy
+ * is bracketed by pool_begin and pool_end, which keep the free-block totals and the bins.
  */
 #include <keel/fpool.h>
 
@@ -47,7 +50,7 @@ static size_t dirty_words(const keel_fpool_t *fp)
 
 static uint64_t *dirty_bits(const keel_fpool_t *fp, keel_fpool_pool_t *p)
 {
-    return p->words + keel_fbuddy_words(fp->pool_bits);
+    return p->words + fp->dirty_at;
 }
 
 static bool is_dirty(const keel_fpool_t *fp, keel_fpool_pool_t *p, uint32_t i)
@@ -102,12 +105,36 @@ static void rebin(keel_fpool_t *fp, keel_fpool_pool_t *p)
     }
 }
 
+/* Add a pool's free blocks to the totals, or take them out. */
+static void count_free_runs(keel_fpool_t *fp, const keel_fpool_pool_t *p, bool add)
+{
+    for (unsigned o = 0; o <= fp->pool_bits; o++) {
+        if (add) {
+            fp->free_runs[o] += p->buddy.count[o];
+        } else {
+            fp->free_runs[o] -= p->buddy.count[o];
+        }
+    }
+}
+
+/* Before a pool's buddy changes. */
+static void pool_begin(keel_fpool_t *fp, keel_fpool_pool_t *p)
+{
+    count_free_runs(fp, p, false);
+}
+
+/* After: the totals and the pool's bin follow its buddy. */
+static void pool_end(keel_fpool_t *fp, keel_fpool_pool_t *p)
+{
+    count_free_runs(fp, p, true);
+    rebin(fp, p);
+}
+
 /* ---- Pools ---------------------------------------------------------------------------------- */
 
 static size_t pool_record_size(const keel_fpool_t *fp)
 {
-    return sizeof(keel_fpool_pool_t) +
-           (keel_fbuddy_words(fp->pool_bits) + dirty_words(fp)) * sizeof(uint64_t);
+    return sizeof(keel_fpool_pool_t) + (fp->dirty_at + dirty_words(fp)) * sizeof(uint64_t);
 }
 
 static keel_err_t pool_make(keel_fpool_t *fp, bool at, uint64_t paddr, keel_fpool_pool_t **out)
@@ -128,6 +155,7 @@ static keel_err_t pool_make(keel_fpool_t *fp, bool at, uint64_t paddr, keel_fpoo
     keel_treap_insert(&fp->by_slot, &p->by_slot, run.first);
     keel_treap_insert(&fp->by_paddr, &p->by_paddr, run.block.paddr);
     bin_add(fp, p);
+    count_free_runs(fp, p, true);
     fp->pools++;
     *out = p;
     return KEEL_OK;
@@ -140,6 +168,7 @@ static keel_err_t pool_give_back(keel_fpool_t *fp, keel_fpool_pool_t *p)
     if (err != KEEL_OK) {
         return err;
     }
+    count_free_runs(fp, p, false);
     bin_remove(fp, p);
     keel_treap_remove(&fp->by_slot, &p->by_slot);
     keel_treap_remove(&fp->by_paddr, &p->by_paddr);
@@ -162,12 +191,12 @@ static keel_err_t pool_remake(keel_fpool_t *fp, keel_fpool_pool_t *p)
     }
     fp->held -= p->held;
     p->held = 0;
-    bin_remove(fp, p);
+    pool_begin(fp, p);
     keel_fbuddy_init(&p->buddy, fp->pool_bits, p->words, true);
     for (size_t w = 0; w < dirty_words(fp); w++) {
         dirty_bits(fp, p)[w] = 0;
     }
-    bin_add(fp, p);
+    pool_end(fp, p);
     fp->remade++;
     return KEEL_OK;
 }
@@ -191,12 +220,16 @@ keel_err_t keel_fpool_init(keel_fpool_t *fp, keel_ut_t *ut, keel_cslot_t *cs,
     fp->ut = ut;
     fp->cs = cs;
     fp->pool_bits = bits;
+    fp->dirty_at = keel_fbuddy_words(bits);
     fp->scrub = config != NULL ? config->scrub : NULL;
     fp->kstat = (keel_kstat_t){0};
     keel_treap_init(&fp->by_slot);
     keel_treap_init(&fp->by_paddr);
     for (size_t i = 0; i < sizeof(fp->bins) / sizeof(fp->bins[0]); i++) {
         fp->bins[i] = NULL;
+    }
+    for (size_t o = 0; o < sizeof(fp->free_runs) / sizeof(fp->free_runs[0]); o++) {
+        fp->free_runs[o] = 0;
     }
     fp->pools = fp->used = fp->held = fp->scrubbed = fp->remade = fp->given_back = 0;
     keel_meta_init(&fp->meta, pool_record_size(fp), storage);
@@ -218,7 +251,12 @@ keel_err_t keel_fpool_fini(keel_fpool_t *fp)
     return KEEL_OK;
 }
 
-/* Hand out [offset, offset + 2^k) of a pool the buddy has just given: scrub what is dirty. */
+/*
+ * Hand out [offset, offset + 2^k) of a pool the buddy has just given (within pool_begin and
+ * pool_end): scrub what is dirty. A frame whose scrub fails is held, out of the buddy, so the
+ * next allocation does not meet it again; the rest of the run goes back (what was scrubbed,
+ * clean).
+ */
 static keel_err_t hand_out(keel_fpool_t *fp, keel_fpool_pool_t *p, uint32_t offset, unsigned k,
                            unsigned flags, keel_fpool_run_t *out)
 {
@@ -232,7 +270,12 @@ static keel_err_t hand_out(keel_fpool_t *fp, keel_fpool_pool_t *p, uint32_t offs
                                               p->run.block.paddr + ((uint64_t)i << seL4_PageBits),
                                               seL4_PageBits);
             if (err != KEEL_OK) {
-                keel_fbuddy_free(&p->buddy, offset, k); /* what was scrubbed stays clean */
+                for (unsigned o = 0; o < k; o++) { /* the run but frame i, in k aligned blocks */
+                    keel_fbuddy_free(&p->buddy, ((i >> o) ^ 1u) << o, o);
+                }
+                p->held++;
+                fp->held++;
+                pool_end(fp, p);
                 return err;
             }
             fp->scrubbed += 1u << seL4_PageBits;
@@ -241,7 +284,7 @@ static keel_err_t hand_out(keel_fpool_t *fp, keel_fpool_pool_t *p, uint32_t offs
     }
     p->used += n;
     fp->used += n;
-    rebin(fp, p);
+    pool_end(fp, p);
     out->first = p->run.first + offset;
     out->count = n;
     out->paddr = p->run.block.paddr + ((uint64_t)offset << seL4_PageBits);
@@ -257,12 +300,15 @@ static keel_err_t pool_for(keel_fpool_t *fp, unsigned k, keel_fpool_pool_t **out
             return KEEL_OK;
         }
     }
-    /* Nothing free fits: a pool whose frames are all back (but held dirty) is remade. */
-    for (keel_link_t *l = fp->bins[fp->pool_bits + 1]; l != NULL; l = l->next) {
-        keel_fpool_pool_t *p = pool_of_link(l);
-        if (p->used == 0 && p->held > 0) {
-            *out = p;
-            return pool_remake(fp, p);
+    /* Nothing free fits: a pool with no frame in use but some held dirty (all of them, or some
+     * whose scrub failed, beside free runs too small) is remade. */
+    for (unsigned b = fp->pool_bits + 1; b != k; b = b == fp->pool_bits + 1 ? 0 : b + 1) {
+        for (keel_link_t *l = fp->bins[b]; l != NULL; l = l->next) {
+            keel_fpool_pool_t *p = pool_of_link(l);
+            if (p->used == 0 && p->held > 0) {
+                *out = p;
+                return pool_remake(fp, p);
+            }
         }
     }
     return pool_make(fp, false, 0, out);
@@ -279,6 +325,7 @@ keel_err_t keel_fpool_alloc(keel_fpool_t *fp, unsigned k, unsigned flags, keel_f
         return err;
     }
     uint32_t offset;
+    pool_begin(fp, p);
     bool ok = keel_fbuddy_alloc(&p->buddy, k, &offset);
     KEEL_ASSERT(ok, "keel_fpool: a pool in the wrong bin");
     return hand_out(fp, p, offset, k, flags, out);
@@ -303,14 +350,29 @@ keel_err_t keel_fpool_alloc_at(keel_fpool_t *fp, uint64_t paddr, unsigned k, uns
         }
     }
     uint32_t offset = (uint32_t)((paddr - p->run.block.paddr) >> seL4_PageBits);
-    if (!keel_fbuddy_alloc_at(&p->buddy, offset, k)) {
-        return KEEL_EBUSY;
+    if (!keel_fbuddy_is_free(&p->buddy, offset, k)) {
+        /* In use, or held dirty: a pool with nothing in use is remade (the kernel zeroes it),
+         * as alloc would remake it; held frames of a pool in use must wait. */
+        if (p->used != 0) {
+            return KEEL_EBUSY;
+        }
+        keel_err_t err = pool_remake(fp, p);
+        if (err != KEEL_OK) {
+            return err;
+        }
     }
+    pool_begin(fp, p);
+    bool ok = keel_fbuddy_alloc_at(&p->buddy, offset, k);
+    KEEL_ASSERT(ok, "keel_fpool: a free run the buddy would not give");
     return hand_out(fp, p, offset, k, flags, out);
 }
 
 keel_err_t keel_fpool_free(keel_fpool_t *fp, seL4_CPtr first, unsigned k, unsigned flags)
 {
+    if ((flags & ~(KEEL_FPOOL_UNMAP | KEEL_FPOOL_REVOKE | KEEL_FPOOL_UNMAPPED)) != 0 ||
+        ((flags & KEEL_FPOOL_UNMAP) && (flags & KEEL_FPOOL_UNMAPPED))) {
+        return KEEL_EINVAL;
+    }
     keel_tnode_t *n = keel_treap_floor(&fp->by_slot, first);
     keel_fpool_pool_t *p = (keel_fpool_pool_t *)n;
     KEEL_ASSERT(p != NULL && first - p->run.first < frames(fp) && k <= fp->pool_bits &&
@@ -323,14 +385,16 @@ keel_err_t keel_fpool_free(keel_fpool_t *fp, seL4_CPtr first, unsigned k, unsign
         KEEL_ASSERT(!is_dirty(fp, p, i) && !keel_fbuddy_is_free(&p->buddy, i, 0),
                     "keel_fpool_free: frame not in use (double free?)");
     }
+    /* Copies first (their mappings go with them), then the frame's own mapping: no way to ask
+     * the kernel whether there is one, and an unmapped frame unmaps at no harm. */
     seL4_CNode root = keel_cslot_root(fp->cs);
     seL4_Uint8 depth = keel_cslot_depth(fp->cs);
-    for (uint32_t i = 0; i < count && (flags & (KEEL_FPOOL_UNMAP | KEEL_FPOOL_REVOKE)); i++) {
-        if ((flags & KEEL_FPOOL_REVOKE) &&
-            kc_revoke(&fp->kstat, root, first + i, depth) != seL4_NoError) {
+    bool revoke = (flags & KEEL_FPOOL_REVOKE) != 0, unmap = (flags & KEEL_FPOOL_UNMAPPED) == 0;
+    for (uint32_t i = 0; i < count && (revoke || unmap); i++) {
+        if (revoke && kc_revoke(&fp->kstat, root, first + i, depth) != seL4_NoError) {
             return KEEL_EKERNEL;
         }
-        if ((flags & KEEL_FPOOL_UNMAP) && kc_page_unmap(&fp->kstat, first + i) != seL4_NoError) {
+        if (unmap && kc_page_unmap(&fp->kstat, first + i) != seL4_NoError) {
             return KEEL_EKERNEL;
         }
     }
@@ -340,12 +404,13 @@ keel_err_t keel_fpool_free(keel_fpool_t *fp, seL4_CPtr first, unsigned k, unsign
     p->used -= count;
     fp->used -= count;
     if (fp->scrub != NULL) {
+        pool_begin(fp, p);
         keel_fbuddy_free(&p->buddy, offset, k);
+        pool_end(fp, p);
     } else {
         p->held += count;
         fp->held += count;
     }
-    rebin(fp, p);
     return KEEL_OK;
 }
 
@@ -375,16 +440,11 @@ size_t keel_fpool_reap(keel_fpool_t *fp)
 void keel_fpool_stats(const keel_fpool_t *fp, keel_fpool_stats_t *out)
 {
     *out = (keel_fpool_stats_t){.largest_free_bits = -1};
-    for (keel_tnode_t *n = keel_treap_first(&fp->by_slot); n != NULL;
-         n = keel_treap_next(&fp->by_slot, n)) {
-        const keel_fpool_pool_t *p = (const keel_fpool_pool_t *)n;
-        for (unsigned o = 0; o <= fp->pool_bits; o++) {
-            out->free_runs[o] += p->buddy.count[o];
-        }
-        out->frames_free += keel_fbuddy_free_units(&p->buddy);
-        int largest = keel_fbuddy_largest(&p->buddy);
-        if (largest > out->largest_free_bits) {
-            out->largest_free_bits = largest;
+    for (unsigned o = 0; o <= fp->pool_bits; o++) {
+        out->free_runs[o] = fp->free_runs[o];
+        out->frames_free += fp->free_runs[o] << o;
+        if (fp->free_runs[o] > 0) {
+            out->largest_free_bits = (int)o;
         }
     }
     out->pools = fp->pools;
@@ -406,7 +466,7 @@ int keel_fpool_check(const keel_fpool_t *fp, const keel_kview_t *kview, const ch
         *what = "the pool indexes are broken";
         return -1;
     }
-    uint64_t used = 0, held = 0, binned = 0;
+    uint64_t used = 0, held = 0, binned = 0, runs[KEEL_FPOOL_MAX_BITS + 1] = {0};
     for (unsigned b = 0; b <= fp->pool_bits + 1; b++) {
         for (keel_link_t *l = fp->bins[b]; l != NULL; l = l->next) {
             const keel_fpool_pool_t *p = pool_of_link(l);
@@ -446,6 +506,9 @@ int keel_fpool_check(const keel_fpool_t *fp, const keel_kview_t *kview, const ch
         }
         used += p->used;
         held += p->held;
+        for (unsigned o = 0; o <= fp->pool_bits; o++) {
+            runs[o] += p->buddy.count[o];
+        }
         if (!keel_arena_is_taken(&fp->cs->arena, p->run.first, p->run.count)) {
             *what = "a pool's slots are not taken in the slot allocator";
             return -1;
@@ -470,6 +533,12 @@ int keel_fpool_check(const keel_fpool_t *fp, const keel_kview_t *kview, const ch
     if (used != fp->used || held != fp->held) {
         *what = "the global frame counts differ from the pools'";
         return -1;
+    }
+    for (unsigned o = 0; o <= fp->pool_bits; o++) {
+        if (runs[o] != fp->free_runs[o]) {
+            *what = "the free-run totals differ from the pools' buddies";
+            return -1;
+        }
     }
     return 0;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The window scrubber (keel/scrub.h): map a frame at a fixed address of the root VSpace, zero
- * it through the mapping, unmap it. Two kernel calls and one pass over the bytes per frame.
+ * it through the mapping, unmap it. Two kernel calls and one pass over the bytes per frame; two
+ * more for a frame its old owner left mapped.
  */
 #include <keel/scrub.h>
 
@@ -28,7 +29,17 @@ static keel_err_t window_scrub(void *ctx, seL4_CPtr frame, uint64_t paddr, unsig
         }
         w->pending = seL4_CapNull;
     }
-    if (kc_page_map(&w->kstat, frame, w->vspace, w->vaddr, seL4_ReadWrite) != seL4_NoError) {
+    seL4_Error err = kc_page_map(&w->kstat, frame, w->vspace, w->vaddr, seL4_ReadWrite);
+    if (err == seL4_InvalidArgument || err == seL4_InvalidCapability) {
+        /* What the kernel answers for a frame still mapped elsewhere (at another address, or in
+         * another VSpace): its old owner's mapping goes, and the map is tried once more. */
+        w->remapped++;
+        if (kc_page_unmap(&w->kstat, frame) != seL4_NoError) {
+            return KEEL_EKERNEL;
+        }
+        err = kc_page_map(&w->kstat, frame, w->vspace, w->vaddr, seL4_ReadWrite);
+    }
+    if (err != seL4_NoError) {
         return KEEL_EKERNEL;
     }
     zero_words((volatile uint64_t *)w->vaddr, 1ull << size_bits);
@@ -49,5 +60,6 @@ void keel_scrub_window_init(keel_scrub_window_t *w, seL4_CPtr vspace, uintptr_t 
     w->vaddr = vaddr;
     w->kstat = (keel_kstat_t){0};
     w->bytes = 0;
+    w->remapped = 0;
     w->pending = seL4_CapNull;
 }
