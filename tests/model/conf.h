@@ -226,6 +226,16 @@ static inline seL4_CPtr conf_untyped_at(const seL4_BootInfo *bi, seL4_Word paddr
     return 0;
 }
 
+/* The start of most conformance tests: the recorded world, its 64 KiB RAM untyped at 0x1ffd0000
+ * (in *u) and its first empty slot (in *e). */
+static inline seL4_BootInfo *conf_boot(seL4_CPtr *u, seL4_CPtr *e)
+{
+    seL4_BootInfo *bi = model_test_boot(NULL);
+    *u = conf_untyped_at(bi, 0x1ffd0000ul);
+    *e = bi->empty.start;
+    return bi;
+}
+
 /* The teardown of every conformance test: the model's invariants hold, then the world goes. */
 static inline int conf_teardown(void **state)
 {

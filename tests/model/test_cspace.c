@@ -14,9 +14,7 @@ static seL4_CPtr u, e, ep;
 static int setup(void **state)
 {
     (void)state;
-    bi = model_test_boot(NULL);
-    u = conf_untyped_at(bi, 0x1ffd0000ul);
-    e = bi->empty.start;
+    bi = conf_boot(&u, &e); /* u: 64 KiB of RAM */
     ep = e + 200;
     EXPECT_OK(conf_retype(u, seL4_EndpointObject, 0, ep, 1));
     return 0;

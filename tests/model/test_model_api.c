@@ -24,9 +24,7 @@ static seL4_CPtr u, e;
 static int setup(void **state)
 {
     (void)state;
-    bi = model_test_boot(NULL);
-    u = conf_untyped_at(bi, 0x1ffd0000ul);
-    e = bi->empty.start;
+    bi = conf_boot(&u, &e); /* u: 64 KiB of RAM */
     return 0;
 }
 

@@ -18,10 +18,8 @@ static seL4_CPtr u, w2, e;
 static int setup(void **state)
 {
     (void)state;
-    bi = model_test_boot(NULL);
-    u = conf_untyped_at(bi, 0x1ffd0000ul);  /* 64 KiB */
+    bi = conf_boot(&u, &e);                 /* u: 64 KiB of RAM */
     w2 = conf_untyped_at(bi, 0x1ffcc000ul); /* 16 KiB */
-    e = bi->empty.start;
     return 0;
 }
 
