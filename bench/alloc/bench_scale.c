@@ -50,6 +50,7 @@ int main(int argc, char **argv)
     keel_cslot_config_t cfg = {.top_radix = 12, .leaf_radix = 14};
     seL4_BootInfo *bi = host_boot(&config, &cfg, &cs, &ut);
     double t_boot = now_s() - t0;
+    size_t boot_frames = keel_model_cap_count(KEEL_MODEL_CAP_FRAME); /* the root task's own */
     keel_storage_t s = host_storage(1u << 20);
     keel_fpool_config_t pcfg = {0};
     if (keel_fpool_init(&fp, &ut, &cs, &pcfg, &s) != KEEL_OK) {
@@ -127,9 +128,10 @@ int main(int argc, char **argv)
     keel_ut_stats(&ut, &us);
     keel_cslot_stats(&cs, &cst);
     printf("  all given back in %.2f s with %llu kernel calls (%s); RAM in use afterwards: %llu "
-           "bytes (the CSpace's CNodes), frame caps left: %zu\n",
+           "bytes (the CSpace's CNodes), frame caps left: %zu (the root task's own: %zu at boot)\n",
            t_free, (unsigned long long)(keel_model_invocations() - c0), keel_err_str(err),
-           (unsigned long long)us.ram_used, keel_model_cap_count(KEEL_MODEL_CAP_FRAME));
+           (unsigned long long)us.ram_used, keel_model_cap_count(KEEL_MODEL_CAP_FRAME),
+           boot_frames);
     free(runs);
     free(ks);
     keel_model_shutdown();
