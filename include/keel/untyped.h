@@ -91,8 +91,10 @@ typedef struct keel_ut_reclaimer {
 } keel_ut_reclaimer_t;
 
 typedef struct keel_ut_stats {
-    uint64_t free_bytes[KEEL_UT_ORDERS]; /* RAM: in free blocks of each size */
-    uint64_t used_bytes[KEEL_UT_ORDERS]; /* RAM: in used blocks of each size */
+    uint64_t free_bytes[KEEL_UT_ORDERS];     /* RAM: in free blocks of each size */
+    uint64_t used_bytes[KEEL_UT_ORDERS];     /* RAM: in used blocks of each size */
+    uint64_t dev_free_bytes[KEEL_UT_ORDERS]; /* device memory: the same */
+    uint64_t dev_used_bytes[KEEL_UT_ORDERS];
     uint64_t ram_free, ram_used, dev_free, dev_used;
     unsigned largest_free_bits; /* RAM: largest free block or collapsible subtree */
     uint64_t used_blocks;

@@ -543,8 +543,10 @@ void keel_ut_stats(const keel_ut_t *ut, keel_ut_stats_t *out)
         out->used_bytes[o] = ut->used_blocks[0][o] << o;
         out->ram_free += out->free_bytes[o];
         out->ram_used += out->used_bytes[o];
-        out->dev_free += ut->free_blocks[1][o] << o;
-        out->dev_used += ut->used_blocks[1][o] << o;
+        out->dev_free_bytes[o] = ut->free_blocks[1][o] << o;
+        out->dev_used_bytes[o] = ut->used_blocks[1][o] << o;
+        out->dev_free += out->dev_free_bytes[o];
+        out->dev_used += out->dev_used_bytes[o];
         out->used_blocks += ut->used_blocks[0][o] + ut->used_blocks[1][o];
     }
     uint64_t all = coll | free_ram;

@@ -193,6 +193,15 @@ static void physical_addresses_ram_and_device(void **state)
     assert_int_equal(keel_ut_alloc_at(&aw.ut, 0xfee81000, 12, &b), KEEL_OK);
     assert_block(&b, 0xfee81000, 12);
     assert_int_equal(calls() - before, 7);
+    /* Device memory by size, apart from RAM: two 4 KiB blocks used, the split's other halves
+     * (4 KiB up to 256 KiB) free, and no RAM touched. */
+    keel_ut_stats_t st;
+    keel_ut_stats(&aw.ut, &st);
+    assert_int_equal(st.dev_used_bytes[12], 2 * 4096);
+    for (unsigned o = 12; o < 19; o++) {
+        assert_true(st.dev_free_bytes[o] >= (1ull << o));
+    }
+    assert_int_equal(st.ram_used, 0);
     /* The bytes there are the device's: a frame retyped from the block is at the address. */
     seL4_CPtr slot = retype_one(b.cptr, seL4_X86_4K);
     seL4_X86_Page_GetAddress_t ga = seL4_X86_Page_GetAddress(slot);
