@@ -147,8 +147,9 @@ static void signal_then_say(seL4_Word arg)
     tt_log("waiter woke");
 }
 
-/* Woken by a running thread of equal priority: to the tail, and the waker goes on. */
-static void equal_priority_wake_goes_to_the_tail(void **state)
+/* Woken by a running thread of equal priority: the waker goes on (no preemption); where the
+ * woken thread goes in the queue is equal_priority_wake_goes_behind_ready_threads. */
+static void equal_priority_wake_lets_the_waker_go_on(void **state)
 {
     (void)state;
     tt_boot();
@@ -638,7 +639,7 @@ int main(void)
         cmocka_unit_test(raising_priority_preempts),
         cmocka_unit_test(restarted_threads_go_to_the_head),
         cmocka_unit_test(woken_threads_go_to_the_head),
-        cmocka_unit_test(equal_priority_wake_goes_to_the_tail),
+        cmocka_unit_test(equal_priority_wake_lets_the_waker_go_on),
         cmocka_unit_test(yield_rotates_equal_priorities),
         cmocka_unit_test(resume_cancels_blocking_and_requeues),
         cmocka_unit_test(suspend_blocked_thread_leaves_the_queue),
