@@ -442,7 +442,10 @@ static bool set_has(const struct slot_set *set, struct cte *slot)
 /* The live stateful objects: every record in the registries, sorted by address. */
 struct live_obj {
     const struct kobj *obj;
-    bool named; /* by at least one cap of its own type */
+    bool named;    /* by at least one cap of its own type */
+    bool in_wait;  /* TCB: seen in an endpoint's or notification's queue */
+    bool in_ready; /* TCB: seen in a ready queue */
+    word_t asid;   /* PML4: the ASID whose pool entry holds it, 0 for none */
 };
 
 struct live_set {
@@ -563,6 +566,368 @@ static bool check_caps_name_live_objects(struct msgbuf *m, const struct walker *
                 (unsigned long long)live->objs[i].obj->paddr);
             return false;
         }
+    }
+    return true;
+}
+
+/* ---- The kernel's pointers between objects --------------------------------------------------- */
+
+static const char *const thread_state_names[] = {
+    "inactive",
+    "running",
+    "restart",
+    "blocked on receive",
+    "blocked on send",
+    "blocked on reply",
+    "blocked on notification",
+};
+
+/* The live record `o` if it is one of kind `kind`, else NULL. */
+static struct live_obj *live_of_kind(const struct live_set *live, const void *o, size_t kind)
+{
+    struct live_obj *l = live_find(live, o);
+    return l != NULL && l->obj->type == kind ? l : NULL;
+}
+
+/*
+ * A wait queue (endpoint or notification, FIFO through q_next/q_prev): well linked from head to
+ * tail, every element a live TCB that no queue holds already, blocked in `want` on `owner`.
+ * A cycle is caught as a TCB seen twice.
+ */
+static bool check_wait_queue(struct msgbuf *m, const struct live_set *live, const char *what,
+                             const struct kobj *owner, struct tcb *head, struct tcb *tail,
+                             enum thread_state want)
+{
+    unsigned long long at = (unsigned long long)owner->paddr;
+    const struct tcb *prev = NULL;
+    for (struct tcb *t = head; t != NULL; t = t->q_next) {
+        struct live_obj *l = live_of_kind(live, t, seL4_TCBObject);
+        if (l == NULL) {
+            say(m, "the %s at %#llx queues a TCB that is not live", what, at);
+            return false;
+        }
+        if (l->in_wait) {
+            say(m, "the %s at %#llx queues thread '%s', which is already in a wait queue", what, at,
+                t->name);
+            return false;
+        }
+        l->in_wait = true;
+        if (t->q_prev != prev) {
+            say(m, "the %s at %#llx has a broken queue at thread '%s'", what, at, t->name);
+            return false;
+        }
+        if (t->state != want || t->blocked_on != owner) {
+            say(m, "the %s at %#llx queues thread '%s', which is %s%s", what, at, t->name,
+                (unsigned)t->state <= TS_BLOCKED_ON_NOTIFICATION ? thread_state_names[t->state]
+                                                                 : "in no valid state",
+                t->state == want ? " on another object" : "");
+            return false;
+        }
+        prev = t;
+    }
+    if (tail != prev) {
+        say(m, "the %s at %#llx has a broken queue: its tail is not its last thread", what, at);
+        return false;
+    }
+    return true;
+}
+
+/*
+ * Endpoints and notifications: queues as above; an endpoint is Idle iff its queue is empty,
+ * and its queue holds only senders (Send) or only receivers (Recv); a notification is Waiting
+ * iff its queue is non-empty (Idle and Active both have empty queues); a notification and its
+ * bound TCB point at each other (§8.1, §8.4).
+ */
+static bool check_ipc_objects(struct msgbuf *m, const struct live_set *live)
+{
+    for (struct kobj *o = ks.objects[seL4_EndpointObject]; o != NULL; o = o->next) {
+        struct endpoint *ep = (struct endpoint *)o;
+        unsigned long long at = (unsigned long long)o->paddr;
+        if ((ep->state == EP_IDLE) != (ep->head == NULL) || ep->state > EP_RECV) {
+            say(m, "the endpoint at %#llx is %s with %s queue", at,
+                ep->state == EP_IDLE   ? "idle"
+                : ep->state == EP_SEND ? "in state send"
+                : ep->state == EP_RECV ? "in state receive"
+                                       : "in no valid state",
+                ep->head == NULL ? "an empty" : "a non-empty");
+            return false;
+        }
+        enum thread_state want = ep->state == EP_SEND ? TS_BLOCKED_ON_SEND : TS_BLOCKED_ON_RECEIVE;
+        if (!check_wait_queue(m, live, "endpoint", o, ep->head, ep->tail, want)) {
+            return false;
+        }
+    }
+    for (struct kobj *o = ks.objects[seL4_NotificationObject]; o != NULL; o = o->next) {
+        struct notification *n = (struct notification *)o;
+        unsigned long long at = (unsigned long long)o->paddr;
+        if ((n->state == NTFN_WAITING) != (n->head != NULL) || n->state > NTFN_ACTIVE) {
+            say(m, "the notification at %#llx is %s with %s queue", at,
+                n->state == NTFN_IDLE      ? "idle"
+                : n->state == NTFN_WAITING ? "waiting"
+                : n->state == NTFN_ACTIVE  ? "active"
+                                           : "in no valid state",
+                n->head == NULL ? "an empty" : "a non-empty");
+            return false;
+        }
+        if (!check_wait_queue(m, live, "notification", o, n->head, n->tail,
+                              TS_BLOCKED_ON_NOTIFICATION)) {
+            return false;
+        }
+        if (n->bound != NULL) {
+            if (live_of_kind(live, n->bound, seL4_TCBObject) == NULL) {
+                say(m, "the notification at %#llx is bound to a TCB that is not live", at);
+                return false;
+            }
+            if (n->bound->bound != n) {
+                say(m,
+                    "the notification at %#llx is bound to thread '%s', which is not bound "
+                    "to it",
+                    at, n->bound->name);
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+/*
+ * The ready queues (sched.c): each well linked, holding live runnable TCBs of its priority
+ * marked queued, each in one queue once; the bitmap says which are non-empty.
+ */
+static bool check_ready_queues(struct msgbuf *m, const struct live_set *live)
+{
+    for (unsigned p = 0; p < seL4_NumPriorities; p++) {
+        bool bit = (ks.ready_bitmap[p / 64] & BIT(p % 64)) != 0;
+        if (bit != (ks.ready[p].head != NULL)) {
+            say(m, "the ready bitmap says priority %u is %s, its ready queue is %s", p,
+                bit ? "ready" : "empty", ks.ready[p].head != NULL ? "not empty" : "empty");
+            return false;
+        }
+        const struct tcb *prev = NULL;
+        for (struct tcb *t = ks.ready[p].head; t != NULL; t = t->run_next) {
+            struct live_obj *l = live_of_kind(live, t, seL4_TCBObject);
+            if (l == NULL) {
+                say(m, "ready queue %u holds a TCB that is not live", p);
+                return false;
+            }
+            if (l->in_ready) {
+                say(m, "thread '%s' is in the ready queues twice", t->name);
+                return false;
+            }
+            l->in_ready = true;
+            if (t->run_prev != prev) {
+                say(m, "ready queue %u is broken at thread '%s'", p, t->name);
+                return false;
+            }
+            if (!t->queued || t->priority != p || !thread_is_runnable(t)) {
+                say(m, "ready queue %u holds thread '%s' (priority %u, %s, %s)", p, t->name,
+                    t->priority, t->queued ? "marked queued" : "not marked queued",
+                    (unsigned)t->state <= TS_BLOCKED_ON_NOTIFICATION ? thread_state_names[t->state]
+                                                                     : "in no valid state");
+                return false;
+            }
+            prev = t;
+        }
+        if (ks.ready[p].tail != prev) {
+            say(m, "ready queue %u is broken: its tail is not its last thread", p);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The caller's master reply cap is followed in the derivation list by the reply cap. */
+static bool reply_cap_in_place(const struct cte *slot)
+{
+    const struct tcb *caller = (const struct tcb *)slot->cap.obj;
+    return slot->prev == &caller->slots[TCB_REPLY];
+}
+
+/*
+ * Every TCB: a valid state; blocked on an endpoint or notification iff in that object's queue
+ * (queue links only then); bound to a live notification bound back; in a ready queue iff marked
+ * queued; a runnable thread is current, queued or the scheduler's candidate, so it runs some
+ * day; its reply slot holds nothing or its own master reply cap, its caller slot nothing or a
+ * reply cap, and nothing while it is blocked on a receive (endpoint.c). The current thread and
+ * the candidate are live TCBs, and the current thread is in no ready queue.
+ */
+static bool check_threads(struct msgbuf *m, const struct live_set *live)
+{
+    if (!check_ready_queues(m, live)) {
+        return false;
+    }
+    if (ks.current != NULL) {
+        struct live_obj *l = live_of_kind(live, ks.current, seL4_TCBObject);
+        if (l == NULL) {
+            say(m, "the current thread is not a live TCB");
+            return false;
+        }
+        if (l->in_ready) {
+            say(m, "the current thread '%s' is in a ready queue", ks.current->name);
+            return false;
+        }
+    }
+    if ((ks.candidate != NULL) != (ks.action == SCHED_SWITCH_TO) ||
+        (ks.candidate != NULL && live_of_kind(live, ks.candidate, seL4_TCBObject) == NULL)) {
+        say(m, "the scheduler's candidate is %s with %s", ks.candidate ? "set" : "unset",
+            ks.action == SCHED_SWITCH_TO ? "a switch pending" : "no switch pending");
+        return false;
+    }
+    for (struct kobj *o = ks.objects[seL4_TCBObject]; o != NULL; o = o->next) {
+        struct tcb *t = (struct tcb *)o;
+        const struct live_obj *l = live_find(live, o);
+        if (l == NULL) {
+            continue; /* cannot happen: every registered record is in the set */
+        }
+        if ((unsigned)t->state > TS_BLOCKED_ON_NOTIFICATION) {
+            say(m, "thread '%s' is in no valid state (%u)", t->name, (unsigned)t->state);
+            return false;
+        }
+        bool waits = t->state == TS_BLOCKED_ON_SEND || t->state == TS_BLOCKED_ON_RECEIVE ||
+                     t->state == TS_BLOCKED_ON_NOTIFICATION;
+        if (waits && !l->in_wait) {
+            say(m, "thread '%s' is %s but in no such object's queue", t->name,
+                thread_state_names[t->state]);
+            return false;
+        }
+        if (!l->in_wait && (t->q_next != NULL || t->q_prev != NULL)) {
+            say(m, "thread '%s' is in no wait queue but has queue links", t->name);
+            return false;
+        }
+        if (t->queued != l->in_ready || (!t->queued && (t->run_next || t->run_prev))) {
+            say(m, "thread '%s' is %s but %s", t->name,
+                t->queued ? "marked queued" : "not marked queued",
+                l->in_ready ? "in a ready queue" : "in no ready queue (or has ready links)");
+            return false;
+        }
+        if (thread_is_runnable(t) && !t->queued && t != ks.current && t != ks.candidate) {
+            say(m, "thread '%s' is %s but neither current, queued nor about to run", t->name,
+                thread_state_names[t->state]);
+            return false;
+        }
+        if (t->bound != NULL) {
+            if (live_of_kind(live, t->bound, seL4_NotificationObject) == NULL) {
+                say(m, "thread '%s' is bound to a notification that is not live", t->name);
+                return false;
+            }
+            if (t->bound->bound != t) {
+                say(m, "thread '%s' is bound to a notification bound elsewhere", t->name);
+                return false;
+            }
+        }
+        struct cap reply = t->slots[TCB_REPLY].cap;
+        if (!cap_is_null(reply) && (reply.type != KEEL_MODEL_CAP_REPLY ||
+                                    !(reply.flags & CAPF_MASTER) || reply.obj != o)) {
+            say(m,
+                "thread '%s' holds a %s cap that is not its master reply cap in its reply "
+                "slot",
+                t->name, cap_type_names[reply.type]);
+            return false;
+        }
+        struct cap caller = t->slots[TCB_CALLER].cap;
+        if (!cap_is_null(caller) &&
+            (caller.type != KEEL_MODEL_CAP_REPLY || (caller.flags & CAPF_MASTER) ||
+             t->state == TS_BLOCKED_ON_RECEIVE)) {
+            say(m, "thread '%s' (%s) holds a %s%s cap in its caller slot", t->name,
+                thread_state_names[t->state],
+                caller.type == KEEL_MODEL_CAP_REPLY && (caller.flags & CAPF_MASTER) ? "master "
+                                                                                    : "",
+                cap_type_names[caller.type]);
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * Reply caps other than masters (§8.2, non-MCS): each names a thread blocked on reply and is
+ * the derivation-list successor of that thread's master reply cap (so there is one at most).
+ */
+static bool check_reply_caps(struct msgbuf *m, const struct walker *w)
+{
+    for (size_t i = 0; i < w->n; i++) {
+        const struct cte *s = w->recs[i].slot;
+        if (s->cap.type != KEEL_MODEL_CAP_REPLY || (s->cap.flags & CAPF_MASTER)) {
+            continue;
+        }
+        const struct tcb *caller = (const struct tcb *)s->cap.obj;
+        if (caller->state != TS_BLOCKED_ON_REPLY) {
+            say(m, "a reply cap names thread '%s', which is %s, not blocked on reply", caller->name,
+                thread_state_names[caller->state]);
+            return false;
+        }
+        if (!reply_cap_in_place(s)) {
+            say(m, "a reply cap to thread '%s' does not follow its master reply cap", caller->name);
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * ASIDs (§10): each ASID table entry holds a live ASID pool whose base is that entry's, and
+ * each live pool sits in its entry; each pool entry holds a live PML4, every cap to which bears
+ * that ASID (a PML4 cap cannot be copied before it has one); ASID 0 is never assigned. The root
+ * VSpace is a live PML4 or none. A PML4 cap's ASID may be stale (its pool deleted), as on seL4.
+ */
+static bool check_asids(struct msgbuf *m, const struct walker *w, const struct live_set *live)
+{
+    for (size_t i = 0; i < BIT(seL4_NumASIDPoolsBits); i++) {
+        struct asid_pool *pool = ks.asid_table[i];
+        if (pool == NULL) {
+            continue;
+        }
+        if (live_of_kind(live, pool, OBJ_ASID_POOL) == NULL) {
+            say(m, "ASID table entry %zu holds an object that is not a live ASID pool", i);
+            return false;
+        }
+        if (pool->base != (word_t)i << seL4_ASIDPoolIndexBits) {
+            say(m, "the ASID pool at %#llx has base %#llx but sits in ASID table entry %zu",
+                (unsigned long long)pool->hdr.paddr, (unsigned long long)pool->base, i);
+            return false;
+        }
+        for (size_t j = 0; j < PT_ENTRIES; j++) {
+            struct paging *vs = pool->vspaces[j];
+            if (vs == NULL) {
+                continue;
+            }
+            word_t asid = pool->base + j;
+            struct live_obj *l = live_of_kind(live, vs, seL4_X64_PML4Object);
+            if (asid == 0 || l == NULL || l->asid != 0) {
+                say(m, "ASID %#llx maps %s", (unsigned long long)asid,
+                    asid == 0   ? "something: ASID 0 is never assigned"
+                    : l == NULL ? "an object that is not a live PML4"
+                                : "a PML4 that another ASID maps too");
+                return false;
+            }
+            l->asid = asid;
+        }
+    }
+    for (struct kobj *o = ks.objects[OBJ_ASID_POOL]; o != NULL; o = o->next) {
+        struct asid_pool *pool = (struct asid_pool *)o;
+        word_t index = pool->base >> seL4_ASIDPoolIndexBits;
+        if (index >= BIT(seL4_NumASIDPoolsBits) || ks.asid_table[index] != pool) {
+            say(m, "the live ASID pool at %#llx is not in the ASID table",
+                (unsigned long long)o->paddr);
+            return false;
+        }
+    }
+    for (size_t i = 0; i < w->n; i++) {
+        struct cap c = w->recs[i].slot->cap;
+        if (c.type != KEEL_MODEL_CAP_PML4) {
+            continue;
+        }
+        const struct live_obj *l = live_find(live, c.obj); /* live: checked before */
+        if (l != NULL && l->asid != 0 && c.asid != l->asid) {
+            say(m, "the PML4 at %#llx has ASID %#llx but a cap to it says %#llx",
+                (unsigned long long)c.obj->paddr, (unsigned long long)l->asid,
+                (unsigned long long)c.asid);
+            return false;
+        }
+    }
+    if (ks.root_vspace != NULL && live_of_kind(live, ks.root_vspace, seL4_X64_PML4Object) == NULL) {
+        say(m, "the root VSpace is not a live PML4");
+        return false;
     }
     return true;
 }
@@ -738,6 +1103,13 @@ static int check_locked(struct msgbuf *m)
                 (unsigned long long)r->base, c.size_bits, (unsigned long long)watermark);
             goto out;
         }
+    }
+
+    /* 4. The kernel's pointers between objects: IPC queues, bindings, the scheduler, reply
+     * caps, ASIDs. */
+    if (!check_ipc_objects(m, &live) || !check_threads(m, &live) || !check_reply_caps(m, &w) ||
+        !check_asids(m, &w, &live)) {
+        goto out;
     }
     rc = 0;
 out:

@@ -170,7 +170,9 @@ size_t keel_model_object_count(seL4_Word object_type);
  * Check the kernel invariants over the whole world: CDT list well formed and every parent
  * covering its children, caps to one object adjacent in derivation order, no two live objects
  * overlapping (objects nest only inside untypeds), every byte above a RAM untyped's watermark
- * zero, live counts consistent. Returns 0, or -1 with the first violation described in msg.
+ * zero, live counts consistent, and the kernel's pointers between objects (wait queues, bindings,
+ * ready queues, reply caps, ASID table) consistent with each other and with thread states
+ * (docs/model.md). Returns 0, or -1 with the first violation described in msg.
  */
 int keel_model_check(char *msg, size_t msg_len);
 
