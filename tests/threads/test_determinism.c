@@ -123,6 +123,7 @@ static char *run_scenario(void)
         seL4_Word badge;
         seL4_Wait(done, &badge);
         tt_log("root: done %d", i);
+        MODEL_CHECK(); /* queues, bindings and ready queues mid-scenario */
     }
     keel_model_counters c;
     keel_model_counters_get(&c);
