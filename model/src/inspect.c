@@ -572,16 +572,6 @@ static bool check_caps_name_live_objects(struct msgbuf *m, const struct walker *
 
 /* ---- The kernel's pointers between objects --------------------------------------------------- */
 
-static const char *const thread_state_names[] = {
-    "inactive",
-    "running",
-    "restart",
-    "blocked on receive",
-    "blocked on send",
-    "blocked on reply",
-    "blocked on notification",
-};
-
 /* The live record `o` if it is one of kind `kind`, else NULL. */
 static struct live_obj *live_of_kind(const struct live_set *live, const void *o, size_t kind)
 {
@@ -618,7 +608,7 @@ static bool check_wait_queue(struct msgbuf *m, const struct live_set *live, cons
         }
         if (t->state != want || t->blocked_on != owner) {
             say(m, "the %s at %#llx queues thread '%s', which is %s%s", what, at, t->name,
-                (unsigned)t->state <= TS_BLOCKED_ON_NOTIFICATION ? thread_state_names[t->state]
+                (unsigned)t->state <= TS_BLOCKED_ON_NOTIFICATION ? thread_state_name(t->state)
                                                                  : "in no valid state",
                 t->state == want ? " on another object" : "");
             return false;
@@ -722,7 +712,7 @@ static bool check_ready_queues(struct msgbuf *m, const struct live_set *live)
             if (!t->queued || t->priority != p || !thread_is_runnable(t)) {
                 say(m, "ready queue %u holds thread '%s' (priority %u, %s, %s)", p, t->name,
                     t->priority, t->queued ? "marked queued" : "not marked queued",
-                    (unsigned)t->state <= TS_BLOCKED_ON_NOTIFICATION ? thread_state_names[t->state]
+                    (unsigned)t->state <= TS_BLOCKED_ON_NOTIFICATION ? thread_state_name(t->state)
                                                                      : "in no valid state");
                 return false;
             }
@@ -787,7 +777,7 @@ static bool check_threads(struct msgbuf *m, const struct live_set *live)
                      t->state == TS_BLOCKED_ON_NOTIFICATION;
         if (waits && !l->in_wait) {
             say(m, "thread '%s' is %s but in no such object's queue", t->name,
-                thread_state_names[t->state]);
+                thread_state_name(t->state));
             return false;
         }
         if (!l->in_wait && (t->q_next != NULL || t->q_prev != NULL)) {
@@ -802,7 +792,7 @@ static bool check_threads(struct msgbuf *m, const struct live_set *live)
         }
         if (thread_is_runnable(t) && !t->queued && t != ks.current && t != ks.candidate) {
             say(m, "thread '%s' is %s but neither current, queued nor about to run", t->name,
-                thread_state_names[t->state]);
+                thread_state_name(t->state));
             return false;
         }
         if (t->bound != NULL) {
@@ -829,7 +819,7 @@ static bool check_threads(struct msgbuf *m, const struct live_set *live)
             (caller.type != KEEL_MODEL_CAP_REPLY || (caller.flags & CAPF_MASTER) ||
              t->state == TS_BLOCKED_ON_RECEIVE)) {
             say(m, "thread '%s' (%s) holds a %s%s cap in its caller slot", t->name,
-                thread_state_names[t->state],
+                thread_state_name(t->state),
                 caller.type == KEEL_MODEL_CAP_REPLY && (caller.flags & CAPF_MASTER) ? "master "
                                                                                     : "",
                 cap_type_names[caller.type]);
@@ -853,7 +843,7 @@ static bool check_reply_caps(struct msgbuf *m, const struct walker *w)
         const struct tcb *caller = (const struct tcb *)s->cap.obj;
         if (caller->state != TS_BLOCKED_ON_REPLY) {
             say(m, "a reply cap names thread '%s', which is %s, not blocked on reply", caller->name,
-                thread_state_names[caller->state]);
+                thread_state_name(caller->state));
             return false;
         }
         if (!reply_cap_in_place(s)) {

@@ -496,6 +496,8 @@ void thread_run_syscall(struct tcb *t);
 void thread_stopped_by_fault(struct tcb *t);
 /* t's TCB is being destroyed: its host thread must leave. */
 void thread_tcb_destroyed(struct tcb *t);
+/* "inactive", "blocked on send", ...: a thread state as messages name it. */
+const char *thread_state_name(enum thread_state s);
 /* t's rip was rewritten: a started host thread starts afresh at rip when it next runs. */
 void thread_redirect(struct tcb *t);
 

@@ -77,15 +77,19 @@ static struct host_thread *host_new(struct tcb *t)
     return h;
 }
 
-static const char *const state_names[] = {
-    "inactive",
-    "running",
-    "restart",
-    "blocked on receive",
-    "blocked on send",
-    "blocked on reply",
-    "blocked on notification",
-};
+const char *thread_state_name(enum thread_state s)
+{
+    static const char *const names[] = {
+        "inactive",
+        "running",
+        "restart",
+        "blocked on receive",
+        "blocked on send",
+        "blocked on reply",
+        "blocked on notification",
+    };
+    return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "(not a thread state)";
+}
 
 _Noreturn static void deadlock(void)
 {
@@ -95,7 +99,7 @@ _Noreturn static void deadlock(void)
     for (struct kobj *o = ks.objects[seL4_TCBObject]; o != NULL; o = o->next) {
         struct tcb *t = (struct tcb *)o;
         fprintf(stderr, "  '%s' (TCB at %#llx) priority %u: %s", t->name,
-                (unsigned long long)o->paddr, t->priority, state_names[t->state]);
+                (unsigned long long)o->paddr, t->priority, thread_state_name(t->state));
         if (t->state == TS_BLOCKED_ON_RECEIVE || t->state == TS_BLOCKED_ON_SEND ||
             t->state == TS_BLOCKED_ON_NOTIFICATION) {
             fprintf(stderr, " on the %s at %#llx",
@@ -294,7 +298,8 @@ void kernel_enter(struct tcb *t)
     }
     if (t->state != TS_RUNNING) {
         kernel_unlock();
-        model_panic("thread '%s' entered the kernel while %s", t->name, state_names[t->state]);
+        model_panic("thread '%s' entered the kernel while %s", t->name,
+                    thread_state_name(t->state));
     }
 }
 
