@@ -31,15 +31,32 @@ static seL4_MessageInfo_t root_receive(seL4_Word *badge)
     return seL4_Recv(ep, badge);
 }
 
+/* A fresh world with `ep` and `done`, and a client thread that Calls through `cap` (from
+ * cap_of(ep)) with `arg`. */
+static seL4_CPtr boot_with_client(seL4_CPtr (*cap_of)(seL4_CPtr ep), seL4_Word arg)
+{
+    tt_boot();
+    ep = tt_new(seL4_EndpointObject, 0);
+    done = tt_new(seL4_NotificationObject, 0);
+    client_cap = cap_of(ep);
+    return tt_thread("client", client, arg, 100);
+}
+
+static seL4_CPtr the_ep(seL4_CPtr e)
+{
+    return e;
+}
+
+static seL4_CPtr without_grant(seL4_CPtr e)
+{
+    return tt_mint(e, seL4_CapRights_new(0, 0, 1, 1), 0);
+}
+
 /* A Call through a cap without Grant or GrantReply leaves the caller Inactive, no reply cap. */
 static void call_without_grant_leaves_caller_inactive(void **state)
 {
     (void)state;
-    tt_boot();
-    ep = tt_new(seL4_EndpointObject, 0);
-    done = tt_new(seL4_NotificationObject, 0);
-    client_cap = tt_mint(ep, seL4_CapRights_new(0, 0, 1, 1), 0);
-    seL4_CPtr c = tt_thread("client", client, 1, 100);
+    seL4_CPtr c = boot_with_client(without_grant, 1);
     seL4_Word badge;
     root_receive(&badge);
     assert_int_equal(tt_state(c), KEEL_MODEL_THREAD_INACTIVE);
@@ -74,11 +91,7 @@ static void call_without_grant_leaves_caller_inactive(void **state)
 static void grant_rules_with_the_caller_queued_first(void **state)
 {
     (void)state;
-    tt_boot();
-    ep = tt_new(seL4_EndpointObject, 0);
-    done = tt_new(seL4_NotificationObject, 0);
-    client_cap = tt_mint(ep, seL4_CapRights_new(0, 0, 1, 1), 0);
-    seL4_CPtr c = tt_thread("client", client, 1, 100);
+    seL4_CPtr c = boot_with_client(without_grant, 1);
     tt_let_others_run();
     assert_int_equal(tt_state(c), KEEL_MODEL_THREAD_BLOCKED_ON_SEND);
     size_t reply_caps = keel_model_cap_count(KEEL_MODEL_CAP_REPLY); /* the two masters */
@@ -114,11 +127,7 @@ static void grant_rules_with_the_caller_queued_first(void **state)
 static void saved_reply_caps(void **state)
 {
     (void)state;
-    tt_boot();
-    ep = tt_new(seL4_EndpointObject, 0);
-    done = tt_new(seL4_NotificationObject, 0);
-    client_cap = ep;
-    seL4_CPtr c = tt_thread("client", client, 5, 100);
+    seL4_CPtr c = boot_with_client(the_ep, 5);
     seL4_Word badge;
     (void)root_receive(&badge);
     /* SaveCaller moves the reply cap out of the caller slot. */
@@ -172,11 +181,7 @@ static void saved_reply_caps(void **state)
 static void unsaved_reply_is_lost_and_resume_recalls(void **state)
 {
     (void)state;
-    tt_boot();
-    ep = tt_new(seL4_EndpointObject, 0);
-    done = tt_new(seL4_NotificationObject, 0);
-    client_cap = ep;
-    seL4_CPtr c = tt_thread("client", client, 7, 100);
+    seL4_CPtr c = boot_with_client(the_ep, 7);
     seL4_Word badge;
     (void)root_receive(&badge);
     assert_int_equal(keel_model_cap_count(KEEL_MODEL_CAP_REPLY), 3); /* 2 masters + 1 */
