@@ -39,11 +39,7 @@ static void boot_region_runs_and_frees(void **state)
     /* The run really is a retype destination: 256 endpoints land in it. */
     keel_ut_block_t blk;
     assert_int_equal(keel_ut_alloc(&aw.ut, 12, 0, &blk), KEEL_OK);
-    keel_slot_dest_t d;
-    keel_cslot_dest(&aw.cs, run, &d);
-    assert_int_equal(seL4_Untyped_Retype(blk.cptr, seL4_EndpointObject, 0, d.root, d.index, d.depth,
-                                         d.offset, 256),
-                     seL4_NoError);
+    test_retype_into(&aw.cs, blk.cptr, seL4_EndpointObject, run, 256);
     keel_model_cap_info info;
     keel_model_cap(run + 255, &info);
     assert_int_equal(info.type, KEEL_MODEL_CAP_ENDPOINT);
@@ -95,11 +91,7 @@ static void growth_makes_two_levels_and_keeps_cptrs(void **state)
     assert_int_equal(keel_cslot_alloc(&aw.cs, &early), KEEL_OK);
     keel_ut_block_t blk;
     assert_int_equal(keel_ut_alloc(&aw.ut, 12, 0, &blk), KEEL_OK);
-    keel_slot_dest_t d;
-    keel_cslot_dest(&aw.cs, early, &d);
-    assert_int_equal(seL4_Untyped_Retype(blk.cptr, seL4_NotificationObject, 0, d.root, d.index,
-                                         d.depth, d.offset, 1),
-                     seL4_NoError);
+    test_retype_into(&aw.cs, blk.cptr, seL4_NotificationObject, early, 1);
     /* Use up the boot region; the next slot needs a leaf. */
     seL4_CPtr s;
     for (uint64_t i = 1; i < boot_free; i++) {
@@ -129,10 +121,7 @@ static void growth_makes_two_levels_and_keeps_cptrs(void **state)
     keel_model_cap(aw.bi->untyped.start, &info);
     assert_int_equal(info.type, KEEL_MODEL_CAP_UNTYPED);
     /* The new slot works as an invocation target, a retype destination and a CNode-op slot. */
-    keel_cslot_dest(&aw.cs, s, &d);
-    assert_int_equal(seL4_Untyped_Retype(blk.cptr, seL4_EndpointObject, 0, d.root, d.index, d.depth,
-                                         d.offset, 1),
-                     seL4_NoError);
+    test_retype_into(&aw.cs, blk.cptr, seL4_EndpointObject, s, 1);
     keel_model_cap(s, &info);
     assert_int_equal(info.type, KEEL_MODEL_CAP_ENDPOINT);
     seL4_CPtr copy;
@@ -159,11 +148,7 @@ static void a_million_live_caps(void **state)
     for (size_t i = 0; i < RUNS; i++) {
         assert_int_equal(keel_cslot_alloc_range(&aw.cs, PER_RUN, &runs[i]), KEEL_OK);
         assert_int_equal(keel_ut_alloc(&aw.ut, 12, 0, &blocks[i]), KEEL_OK);
-        keel_slot_dest_t d;
-        keel_cslot_dest(&aw.cs, runs[i], &d);
-        assert_int_equal(seL4_Untyped_Retype(blocks[i].cptr, seL4_EndpointObject, 0, d.root,
-                                             d.index, d.depth, d.offset, PER_RUN),
-                         seL4_NoError);
+        test_retype_into(&aw.cs, blocks[i].cptr, seL4_EndpointObject, runs[i], PER_RUN);
     }
     assert_int_equal(keel_model_cap_count(KEEL_MODEL_CAP_ENDPOINT), eps + (1u << 20));
     keel_cslot_stats_t st;
@@ -286,11 +271,7 @@ static void early_two_level_is_shared_with_later_threads(void **state)
     assert_int_equal(st.leaves, 1);
     keel_ut_block_t blk;
     assert_int_equal(keel_ut_alloc(&aw.ut, 12, 0, &blk), KEEL_OK);
-    keel_slot_dest_t d;
-    keel_cslot_dest(&aw.cs, s, &d);
-    assert_int_equal(seL4_Untyped_Retype(blk.cptr, seL4_EndpointObject, 0, d.root, d.index, d.depth,
-                                         d.offset, 1),
-                     seL4_NoError);
+    test_retype_into(&aw.cs, blk.cptr, seL4_EndpointObject, s, 1);
     /* Through the thread's root, the leaf's slot and a boot slot name the root task's caps. */
     seL4_CPtr copy;
     assert_int_equal(keel_cslot_alloc(&aw.cs, &copy), KEEL_OK);

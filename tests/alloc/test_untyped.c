@@ -35,10 +35,7 @@ static seL4_CPtr retype_one(seL4_CPtr ut, seL4_Word type)
 {
     seL4_CPtr slot;
     assert_int_equal(keel_cslot_alloc(&aw.cs, &slot), KEEL_OK);
-    keel_slot_dest_t d;
-    keel_cslot_dest(&aw.cs, slot, &d);
-    assert_int_equal(seL4_Untyped_Retype(ut, type, 0, d.root, d.index, d.depth, d.offset, 1),
-                     seL4_NoError);
+    test_retype_into(&aw.cs, ut, type, slot, 1);
     return slot;
 }
 

@@ -108,6 +108,14 @@ static bool model_cap_at(void *ctx, seL4_CNode root, seL4_Word index, seL4_Word 
     return true;
 }
 
+void test_retype_into(keel_cslot_t *cs, seL4_CPtr ut, seL4_Word type, seL4_CPtr first, seL4_Word n)
+{
+    keel_slot_dest_t d;
+    keel_cslot_dest(cs, first, &d);
+    assert_int_equal(seL4_Untyped_Retype(ut, type, 0, d.root, d.index, d.depth, d.offset, n),
+                     seL4_NoError);
+}
+
 keel_kview_t test_kview(void)
 {
     keel_kview_t v = {.cap = model_cap, .cap_at = model_cap_at, .ctx = NULL};

@@ -31,6 +31,9 @@ void test_storage_release(void);
 
 keel_kview_t test_kview(void);
 
+/* n objects of `type` retyped from the untyped `ut` into the slots first.., which must work. */
+void test_retype_into(keel_cslot_t *cs, seL4_CPtr ut, seL4_Word type, seL4_CPtr first, seL4_Word n);
+
 void alloc_check(const keel_ut_t *ut, const keel_cslot_t *cs, const char *file, int line);
 #define ALLOC_CHECK(ut, cs) alloc_check((ut), (cs), __FILE__, __LINE__)
 
